@@ -1,0 +1,39 @@
+"""Video I/O edge of hnerv-restore: the only place where frames become uint8, BGR or files.
+
+Frames are ``(T, 3, H, W)`` float32 RGB tensors in [0, 1] everywhere else. Videos are decoded and
+encoded (H.264 MP4) with PyAV, frame folders and PNGs with OpenCV; every write is atomic.
+"""
+
+from restore.io.atomic import atomic_write_bytes, atomic_write_text
+from restore.io.compare import side_by_side
+from restore.io.demo import demo_clip_path
+from restore.io.padding import crop_to, pad_to_multiple
+from restore.io.reading import (
+    DEFAULT_FOLDER_FPS,
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    parse_resize,
+    read_video,
+)
+from restore.io.video import Video, frames_to_uint8, uint8_to_frames
+from restore.io.writing import check_output_path, write_frames, write_video
+
+__all__ = [
+    "DEFAULT_FOLDER_FPS",
+    "IMAGE_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
+    "Video",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_output_path",
+    "crop_to",
+    "demo_clip_path",
+    "frames_to_uint8",
+    "pad_to_multiple",
+    "parse_resize",
+    "read_video",
+    "side_by_side",
+    "uint8_to_frames",
+    "write_frames",
+    "write_video",
+]
