@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import torch
 
-from evaluation.metrics import _check_mask, _check_video
+from restore.metrics import _check_mask, _check_video
 
 WARP_ERROR_LABEL = "E_warp (DIS)"
 

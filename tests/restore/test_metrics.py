@@ -11,7 +11,7 @@ import pytest
 import pytorch_msssim
 import torch
 
-from evaluation.metrics import (
+from restore.metrics import (
     _ssim_map,
     ms_ssim,
     mse,
