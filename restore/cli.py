@@ -1,0 +1,343 @@
+"""The ``restore`` command line: inpaint, denoise, demo (and eval, app).
+
+Bad input ends with a one-line ``error: ...`` on stderr and exit code 2; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from restore.config import PRESETS, preset
+from restore.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Restore videos by fitting a neural video representation (HNeRV) to them.",
+)
+
+Output = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Restored video (.mp4); sidecars share its stem."),
+]
+Preset = Annotated[str, typer.Option(help=f"Settings bundle: {', '.join(PRESETS)}.")]
+Method = Annotated[str, typer.Option(help="Method (see `restore methods`).")]
+Epochs = Annotated[int | None, typer.Option(help="Training epochs (overrides the preset).")]
+ModelSize = Annotated[
+    float | None, typer.Option(help="Model size in millions of parameters, e.g. 0.75.")
+]
+BatchSize = Annotated[int | None, typer.Option(help="Frames per optimizer step.")]
+Loss = Annotated[str | None, typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim.")]
+Strides = Annotated[str | None, typer.Option(help="Decoder strides, e.g. 5,3,2,2,2 (auto).")]
+Device = Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")]
+Seed = Annotated[int, typer.Option(help="Random seed (initialisation, order, noise).")]
+Start = Annotated[int, typer.Option(help="Skip this many frames first.")]
+MaxFrames = Annotated[int | None, typer.Option(help="Use at most this many frames.")]
+Resize = Annotated[str | None, typer.Option(help="Work at WxH, e.g. 432x240.")]
+Compare = Annotated[bool, typer.Option(help="Also write a side-by-side video.")]
+SaveModel = Annotated[bool, typer.Option(help="Also save the fitted model (.model.pt).")]
+SaveFrames = Annotated[bool, typer.Option(help="Also write PNG frames.")]
+Debug = Annotated[bool, typer.Option(help="Show tracebacks.")]
+
+
+def _config(preset_name: str, **overrides: Any):
+    from restore.models import parse_strides
+
+    strides = overrides.pop("strides", None)
+    config = preset(preset_name, **overrides)
+    if strides:
+        config.strides = parse_strides(strides)
+    return config
+
+
+def _progress_bar():
+    """A tqdm bar fed by the fit's progress callback; returns (callback, close)."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def on_progress(progress) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=progress.total_steps, unit="step", dynamic_ncols=True, file=sys.stderr)
+        if progress.message:
+            bar.write(progress.message, file=sys.stderr)
+            return
+        bar.set_description(f"epoch {progress.epoch}/{progress.epochs}")
+        bar.set_postfix(loss=f"{progress.loss:.4g}", psnr_known=f"{progress.psnr_known:.2f}")
+        bar.update(progress.step - bar.n)
+
+    def close() -> None:
+        if bar is not None:
+            bar.close()
+
+    return on_progress, close
+
+
+def _run(job, debug: bool) -> None:
+    from restore.device import describe_device, pick_device
+    from restore.jobs import run_job
+    from restore.methods import get_method
+
+    method = get_method(job.config.method)
+    if method.neural:
+        typer.echo(f"device: {describe_device(pick_device(job.config.device))}", err=True)
+    on_progress, close = _progress_bar()
+    try:
+        report = run_job(
+            job,
+            on_progress=on_progress,
+            on_prepared=lambda prepared: [
+                typer.echo(f"note: {n}", err=True) for n in prepared.notes
+            ],
+        )
+    finally:
+        close()
+    _print_report(report)
+
+
+def _print_report(report) -> None:
+    timings = report.result.timings
+    typer.echo(f"restored video: {report.outputs['video']}")
+    for name, path in report.outputs.items():
+        if name != "video":
+            typer.echo(f"  {name}: {path}")
+    line = f"time: {timings.get('fit_seconds', 0):.1f} s"
+    if "seconds_per_frame_epoch" in timings:
+        line += f" ({timings['seconds_per_frame_epoch']:.3f} s per frame per epoch)"
+    typer.echo(line)
+    if report.metrics:
+        before, after = report.metrics["input"], report.metrics["restored"]
+        typer.echo(
+            f"PSNR whole frame: input {before['psnr']:.2f} dB -> restored {after['psnr']:.2f} dB"
+        )
+        if after.get("psnr_holes") is not None:
+            typer.echo(
+                f"PSNR in holes:    input {before['psnr_holes']:.2f} dB -> "
+                f"restored {after['psnr_holes']:.2f} dB"
+            )
+
+
+def _job_options(**kwargs: Any) -> dict[str, Any]:
+    from restore.io import parse_resize
+
+    resize = kwargs.pop("resize")
+    kwargs["resize"] = parse_resize(resize) if resize else None
+    return kwargs
+
+
+@app.command()
+def inpaint(
+    video: Annotated[Path, typer.Argument(help="Video file or folder of frames.")],
+    mask: Annotated[
+        str,
+        typer.Option(help="boxes | center | objects:<davis sequence> | mask file/folder/video."),
+    ] = "boxes",
+    box_size: Annotated[
+        int | None, typer.Option(help="Box side in px (default: 50 at 960 rows).")
+    ] = None,
+    mask_threshold: Annotated[
+        float, typer.Option(help="User mask: gray level (0-1) above which a pixel is a hole.")
+    ] = 0.5,
+    mask_invert: Annotated[bool, typer.Option(help="User mask: holes are dark.")] = False,
+    mask_dilate: Annotated[int, typer.Option(help="Grow holes by N px.")] = 0,
+    mask_resize: Annotated[bool, typer.Option(help="Rescale a user mask of another size.")] = False,
+    davis_root: Annotated[
+        Path | None, typer.Option(help="DAVIS root for objects:<sequence> masks.")
+    ] = None,
+    preview: Annotated[
+        bool, typer.Option(help="Also write the mask overlaid on the first frame.")
+    ] = False,
+    output: Output = None,
+    preset_name: Annotated[
+        str, typer.Option("--preset", help=f"{', '.join(PRESETS)}")
+    ] = "balanced",
+    method: Method = "hnerv",
+    epochs: Epochs = None,
+    model_size: ModelSize = None,
+    batch_size: BatchSize = None,
+    loss: Loss = None,
+    strides: Strides = None,
+    device: Device = "auto",
+    seed: Seed = 0,
+    start: Start = 0,
+    max_frames: MaxFrames = None,
+    resize: Resize = None,
+    compare: Compare = False,
+    save_model: SaveModel = False,
+    save_frames: SaveFrames = False,
+    debug: Debug = False,
+) -> None:
+    """Fill holes (boxes, objects, a drawn or exported mask) in a video."""
+    from restore.jobs import Job
+
+    with _errors(debug):
+        config = _config(
+            preset_name,
+            method=method,
+            epochs=epochs,
+            model_size=model_size,
+            batch_size=batch_size,
+            loss=loss,
+            strides=strides,
+            device=device,
+            seed=seed,
+        )
+        job = Job(
+            input=video,
+            task="inpaint",
+            config=config,
+            output=output,
+            mask=mask,
+            **_job_options(
+                box_size=box_size,
+                mask_threshold=mask_threshold,
+                mask_invert=mask_invert,
+                mask_dilate=mask_dilate,
+                mask_resize=mask_resize,
+                davis_root=davis_root,
+                start=start,
+                max_frames=max_frames,
+                resize=resize,
+                compare=compare,
+                save_model=save_model,
+                save_frames=save_frames,
+                preview=preview,
+            ),
+        )
+        _run(job, debug)
+
+
+@app.command()
+def denoise(
+    video: Annotated[Path, typer.Argument(help="Video file or folder of frames.")],
+    add_noise: Annotated[
+        str | None,
+        typer.Option(
+            help="Add synthetic noise first, KIND[:LEVEL] (to try it out on a clean clip)."
+        ),
+    ] = None,
+    noise_mask: Annotated[
+        bool, typer.Option(help="Impulse noise: treat the hit pixels as holes.")
+    ] = False,
+    output: Output = None,
+    preset_name: Annotated[
+        str, typer.Option("--preset", help=f"{', '.join(PRESETS)}")
+    ] = "balanced",
+    method: Method = "hnerv",
+    epochs: Epochs = None,
+    model_size: ModelSize = None,
+    batch_size: BatchSize = None,
+    loss: Loss = None,
+    strides: Strides = None,
+    device: Device = "auto",
+    seed: Seed = 0,
+    start: Start = 0,
+    max_frames: MaxFrames = None,
+    resize: Resize = None,
+    compare: Compare = False,
+    save_model: SaveModel = False,
+    save_frames: SaveFrames = False,
+    debug: Debug = False,
+) -> None:
+    """Remove noise from a video (the network's reconstruction is the output)."""
+    from restore.jobs import Job
+
+    with _errors(debug):
+        config = _config(
+            preset_name,
+            method=method,
+            epochs=epochs,
+            model_size=model_size,
+            batch_size=batch_size,
+            loss=loss,
+            strides=strides,
+            device=device,
+            seed=seed,
+        )
+        job = Job(
+            input=video,
+            task="denoise",
+            config=config,
+            output=output,
+            add_noise=add_noise,
+            noise_mask=noise_mask,
+            **_job_options(
+                start=start,
+                max_frames=max_frames,
+                resize=resize,
+                compare=compare,
+                save_model=save_model,
+                save_frames=save_frames,
+            ),
+        )
+        _run(job, debug)
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path(
+        "demo-output"
+    ),
+    epochs: Epochs = None,
+    device: Device = "auto",
+    debug: Debug = False,
+) -> None:
+    """Inpaint five boxes in the bundled Big Buck Bunny excerpt and report PSNR."""
+    from restore.io import demo_clip_path
+    from restore.jobs import Job
+
+    with _errors(debug):
+        config = _config("fast", epochs=epochs, device=device)
+        job = Job(
+            input=demo_clip_path(),
+            task="inpaint",
+            config=config,
+            mask="boxes",
+            output=output / "bunny_restored.mp4",
+            compare=True,
+            preview=True,
+        )
+        _run(job, debug)
+
+
+@app.command("methods")
+def list_methods_command() -> None:
+    """List the restoration methods."""
+    from restore.methods import METHODS
+
+    for name, method in METHODS.items():
+        typer.echo(f"{name:15s} {'/'.join(method.tasks):16s} {method.description}")
+
+
+class _errors:
+    """Turn bad-input exceptions into one line on stderr and exit code 2."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None or self.debug:
+            return False
+        if isinstance(error, InputError | ValueError | FileNotFoundError | NotADirectoryError):
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2)
+        if isinstance(error, KeyboardInterrupt):
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130)
+        return False
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

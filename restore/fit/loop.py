@@ -1,0 +1,281 @@
+"""The fitting loop: overfit one video representation to one (corrupted) video.
+
+It owns the optimizer (Adam, HNeRV section 4.1), the warm-up + cosine schedule, the masked loss
+(eq. 2), divergence recovery and the stop flag. It knows neither the model family (every model
+maps ``(frames, indices)`` to frames) nor the front end: it reports through ``on_progress`` and
+never prints.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from restore.fit.losses import reconstruction_loss
+from restore.fit.schedule import warmup_cosine
+
+
+@dataclass
+class FitConfig:
+    """Optimisation settings of one fit."""
+
+    epochs: int = 150  # passes over all frames
+    batch_size: int = 2  # frames per step (the paper uses 2)
+    lr: float = 1e-3  # Adam learning rate (the paper's)
+    warmup_fraction: float = 0.2  # share of steps spent warming the learning rate up
+    min_lr_factor: float = 0.0  # cosine decays to lr * this
+    loss: str = "l2"  # l2 | l1 | ssim | ms-ssim | l1+ssim
+    seed: int = 0  # seeds initialisation and frame order
+    channels_last: bool = False  # NHWC memory format for convolutions
+    blowup_factor: float = 20.0  # a step loss this many times the recent mean counts as a blow-up
+    max_recoveries: int = 6  # blow-ups tolerated (each halves the learning rate) before stopping
+
+
+@dataclass
+class FitProgress:
+    """What the loop reports after every step."""
+
+    epoch: int  # 1-based epoch being run
+    epochs: int
+    step: int  # 1-based optimizer step over the whole fit
+    total_steps: int
+    loss: float  # this step's loss
+    psnr_known: float  # PSNR of this step's prediction on known pixels
+    lr: float
+    elapsed: float  # seconds since the fit started
+    eta: float  # seconds left, extrapolated from the mean step time
+    recoveries: int  # divergence recoveries so far
+    epoch_end: bool = False  # the last step of an epoch
+    epoch_loss: float | None = None  # mean loss of the finished epoch (at epoch_end)
+    epoch_psnr_known: float | None = None
+    message: str | None = None  # e.g. a divergence recovery notice
+    predict: Callable[[list[int] | None], torch.Tensor] | None = None  # decode frames now
+
+
+@dataclass
+class FitResult:
+    """A fitted model and how the fit went."""
+
+    model: nn.Module
+    history: list[dict] = field(default_factory=list)  # one row per finished epoch
+    seconds: float = 0.0
+    steps: int = 0
+    epochs_run: int = 0  # completed epochs
+    stopped: bool = False  # ended early by the stop flag
+    recoveries: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+def _psnr_from_mse(mse: float) -> float:
+    return 10 * math.log10(1.0 / mse) if mse > 0 else 100.0
+
+
+@torch.no_grad()
+def predict_video(
+    model: nn.Module,
+    encoder_input: torch.Tensor,
+    *,
+    indices: list[int] | None = None,
+    batch_size: int = 4,
+    channels_last: bool = False,
+) -> torch.Tensor:
+    """Decode frames with a fitted model.
+
+    Args:
+        model: a registered model, on its device.
+        encoder_input: ``(T, 3, H, W)`` the frames the model was fitted with as input.
+        indices: frames to decode (all by default).
+
+    Returns:
+        ``(len(indices), 3, H, W)`` float32 on the CPU, in [0, 1].
+    """
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    indices = list(range(encoder_input.shape[0])) if indices is None else list(indices)
+    outputs = []
+    for start in range(0, len(indices), batch_size):
+        chunk = torch.tensor(indices[start : start + batch_size], dtype=torch.long)
+        frames = encoder_input[chunk].to(device)
+        if channels_last:
+            frames = frames.contiguous(memory_format=torch.channels_last)
+        outputs.append(model(frames, chunk.to(device)).float().cpu())
+    model.train(was_training)
+    return torch.cat(outputs).contiguous()
+
+
+def fit_representation(
+    model: nn.Module,
+    target: torch.Tensor,
+    known: torch.Tensor | None,
+    config: FitConfig,
+    *,
+    encoder_input: torch.Tensor | None = None,
+    device: torch.device | str = "cpu",
+    on_progress: Callable[[FitProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> FitResult:
+    """Fit ``model`` to ``target`` with a loss over known pixels only.
+
+    Args:
+        model: maps ``(frames (B,3,H,W), indices (B,))`` to ``(B,3,H,W)`` in [0, 1].
+        target: ``(T, 3, H, W)`` frames to reconstruct (values in holes are ignored).
+        known: ``(T, 1, H, W)``, 1 = known pixel (the loss sees it), 0 = hole or padding;
+            ``None`` means every pixel is known (denoising).
+        config: optimisation settings.
+        encoder_input: ``(T, 3, H, W)`` what HNeRV's encoder sees (defaults to ``target``).
+        device: where to fit; data stays on the CPU and moves per batch.
+        on_progress: called after every step with a ``FitProgress``.
+        should_stop: polled every step; when it returns True the fit ends after that step.
+
+    Returns:
+        The fitted model (the last healthy state) and the per-epoch history.
+    """
+    device = torch.device(device)
+    torch.manual_seed(config.seed)
+    order_generator = torch.Generator().manual_seed(config.seed)
+    encoder_input = target if encoder_input is None else encoder_input
+    num_frames = target.shape[0]
+    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+    model.to(device=device, memory_format=memory_format)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999))
+    steps_per_epoch = math.ceil(num_frames / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    lr_scale = 1.0
+    good_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()))
+    result = FitResult(model=model)
+    recent_losses: list[float] = []
+    started = time.perf_counter()
+    step = 0
+    epoch = 0
+
+    def predict(indices: list[int] | None = None) -> torch.Tensor:
+        return predict_video(
+            model, encoder_input, indices=indices, channels_last=config.channels_last
+        )
+
+    while epoch < config.epochs and not result.stopped:
+        order = torch.randperm(num_frames, generator=order_generator)
+        epoch_losses: list[float] = []
+        epoch_mses: list[float] = []
+        diverged = False
+        for batch_start in range(0, num_frames, config.batch_size):
+            batch = order[batch_start : batch_start + config.batch_size]
+            frames = encoder_input[batch].to(device, non_blocking=True)
+            goal = target[batch].to(device, non_blocking=True)
+            batch_known = None if known is None else known[batch].to(device, non_blocking=True)
+            if config.channels_last:
+                frames = frames.contiguous(memory_format=torch.channels_last)
+            lr = (
+                config.lr
+                * lr_scale
+                * warmup_cosine(step, total_steps, config.warmup_fraction, config.min_lr_factor)
+            )
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            prediction = model(frames, batch.to(device))
+            loss = reconstruction_loss(prediction, goal, batch_known, config.loss)
+            loss_value = float(loss.detach())
+            reference = sum(recent_losses) / len(recent_losses) if recent_losses else None
+            if not math.isfinite(loss_value) or (
+                reference is not None and loss_value > config.blowup_factor * reference
+            ):
+                diverged = True
+                break
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            with torch.no_grad():
+                error = (prediction.detach() - goal) ** 2
+                if batch_known is not None:
+                    error = error * batch_known
+                    count = float(batch_known.sum()) * 3
+                else:
+                    count = float(error.numel())
+                mse = float(error.sum()) / max(count, 1.0)
+            epoch_losses.append(loss_value)
+            epoch_mses.append(mse)
+            recent_losses = (recent_losses + [loss_value])[-20:]
+            elapsed = time.perf_counter() - started
+            epoch_end = batch_start + config.batch_size >= num_frames
+            if should_stop is not None and should_stop():
+                result.stopped = True
+            progress = FitProgress(
+                epoch=epoch + 1,
+                epochs=config.epochs,
+                step=step,
+                total_steps=total_steps,
+                loss=loss_value,
+                psnr_known=_psnr_from_mse(mse),
+                lr=lr,
+                elapsed=elapsed,
+                eta=elapsed / step * (total_steps - step),
+                recoveries=result.recoveries,
+                epoch_end=epoch_end,
+                epoch_loss=sum(epoch_losses) / len(epoch_losses) if epoch_end else None,
+                epoch_psnr_known=(
+                    _psnr_from_mse(sum(epoch_mses) / len(epoch_mses)) if epoch_end else None
+                ),
+                predict=predict,
+            )
+            if epoch_end:
+                result.history.append(
+                    {
+                        "epoch": epoch + 1,
+                        "loss": progress.epoch_loss,
+                        "psnr_known": progress.epoch_psnr_known,
+                        "lr": lr,
+                        "seconds": elapsed,
+                    }
+                )
+            if on_progress is not None:
+                on_progress(progress)
+            if result.stopped:
+                break
+        if diverged:
+            result.recoveries += 1
+            lr_scale *= 0.5
+            model.load_state_dict(good_state[0])
+            optimizer.load_state_dict(good_state[1])
+            recent_losses = []
+            message = (
+                f"loss blew up at epoch {epoch + 1} (step loss {loss_value:.3g}); restored the "
+                f"last good state and halved the learning rate (x{lr_scale:g})"
+            )
+            result.messages.append(message)
+            if result.recoveries > config.max_recoveries:
+                result.messages.append("too many blow-ups: stopping with the last good state")
+                break
+            if on_progress is not None:
+                on_progress(
+                    FitProgress(
+                        epoch=epoch + 1,
+                        epochs=config.epochs,
+                        step=step,
+                        total_steps=total_steps,
+                        loss=loss_value,
+                        psnr_known=float("nan"),
+                        lr=lr,
+                        elapsed=time.perf_counter() - started,
+                        eta=float("nan"),
+                        recoveries=result.recoveries,
+                        message=message,
+                    )
+                )
+            continue  # rerun this epoch from the restored state
+        epoch += 1
+        good_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()))
+    # A stop mid-epoch keeps the weights after its last step: every step taken was healthy.
+    result.seconds = time.perf_counter() - started
+    result.steps = step
+    result.epochs_run = epoch
+    model.eval()
+    return result

@@ -1,0 +1,256 @@
+"""File-level restoration jobs: read a video, corrupt or mask it, restore it, write the results.
+
+The CLI and the Gradio app both run ``run_job``; it calls ``restore.api.restore`` for the maths.
+Everything is validated before anything is written, outputs go through temporary files and
+renames, and the input is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import masks
+from restore.api import restore
+from restore.config import RestoreConfig
+from restore.errors import InputError
+from restore.fit import FitProgress
+from restore.io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    check_output_path,
+    read_video,
+    side_by_side,
+    write_frames,
+    write_video,
+)
+from restore.methods import MethodResult
+from restore.metrics import summarize
+
+SYNTHETIC_MASKS = ("boxes", "center")
+
+
+@dataclass
+class Job:
+    """One restoration request, as the CLI or the app states it."""
+
+    input: Path  # video file or folder of frames
+    task: str  # "inpaint" or "denoise"
+    config: RestoreConfig
+    output: Path | None = None  # restored .mp4; default: ./<input stem>_restored.mp4
+    mask: str | None = None  # inpaint: boxes | center | objects:<sequence> | path
+    mask_tensor: torch.Tensor | None = (
+        None  # inpaint: an explicit (T,1,H,W) mask (the app's drawing)
+    )
+    box_size: int | None = None
+    mask_threshold: float = 0.5
+    mask_invert: bool = False
+    mask_dilate: int = 0
+    mask_resize: bool = False
+    davis_root: Path | None = None  # for objects:<sequence> masks
+    add_noise: str | None = None  # denoise: "kind[:level]" synthetic noise on a clean clip
+    noise_mask: bool = False  # denoise with impulse noise: treat the hit pixels as holes
+    start: int = 0
+    max_frames: int | None = None
+    resize: tuple[int, int] | None = None  # (W, H)
+    compare: bool = False  # also write <stem>.compare.mp4 (corrupted | restored)
+    save_model: bool = False  # also write <stem>.model.pt
+    save_frames: bool = False  # also write PNG frames to <stem>_frames/
+    preview: bool = False  # also write <stem>.preview.png (mask overlay on the first frame)
+
+
+@dataclass
+class PreparedInput:
+    """A job's video, mask and reference, before restoration."""
+
+    corrupted: torch.Tensor  # (T,3,H,W): what the method sees (holes zeroed)
+    mask: torch.Tensor | None  # (T,1,H,W), 1 = missing; None when denoising
+    clean: torch.Tensor | None  # the reference when the corruption is synthetic
+    fps: float
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JobReport:
+    """What ``run_job`` produced."""
+
+    outputs: dict[str, Path]
+    metrics: dict[str, Any] | None
+    result: MethodResult
+    prepared: PreparedInput
+
+
+def output_paths(job: Job) -> dict[str, Path]:
+    """Where each output of ``job`` goes (sidecars share the video's stem)."""
+    video = job.output or Path.cwd() / f"{Path(job.input).stem}_restored.mp4"
+    if video.suffix.lower() not in (".mp4", ".m4v"):
+        raise InputError(f"output {video} must end in .mp4")
+    stem = video.with_suffix("")
+    paths = {
+        "video": video,
+        "metrics": Path(f"{stem}.metrics.json"),
+        "config": Path(f"{stem}.config.json"),
+    }
+    if job.compare:
+        paths["compare"] = Path(f"{stem}.compare.mp4")
+    if job.save_model:
+        paths["model"] = Path(f"{stem}.model.pt")
+    if job.save_frames:
+        paths["frames"] = Path(f"{stem}_frames")
+    if job.preview:
+        paths["preview"] = Path(f"{stem}.preview.png")
+    return paths
+
+
+def prepare_input(job: Job) -> PreparedInput:
+    """Read the video and build the mask or noise; no file is written."""
+    video = read_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
+    frames = video.frames
+    num_frames, _, height, width = frames.shape
+    notes: list[str] = []
+    if job.task == "inpaint":
+        if job.mask_tensor is not None:
+            mask = job.mask_tensor.float()
+            synthetic = False
+        elif job.mask:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                mask = masks.make_mask(
+                    job.mask,
+                    num_frames,
+                    height,
+                    width,
+                    box_size=job.box_size,
+                    davis_root=job.davis_root,
+                    threshold=job.mask_threshold,
+                    invert=job.mask_invert,
+                    dilate=job.mask_dilate,
+                    resize=job.mask_resize,
+                )
+            notes += [str(w.message) for w in caught]
+            synthetic = job.mask in SYNTHETIC_MASKS or job.mask.startswith("objects:")
+        else:
+            raise InputError("inpaint needs a mask: --mask boxes|center|objects:<seq>|PATH")
+        try:
+            masks.validate_mask(mask, num_frames, height, width)
+        except ValueError as error:
+            raise InputError(str(error)) from None
+        if not bool((mask > 0.5).any()):
+            raise InputError("the mask is empty: there is nothing to inpaint")
+        warning = masks.check_propagation(mask)
+        if warning:
+            notes.append(warning)
+        mask = (mask > 0.5).float()
+        corrupted = frames * (1 - mask)
+        return PreparedInput(corrupted, mask, frames if synthetic else None, video.fps, notes)
+    if job.task != "denoise":
+        raise InputError(f"unknown task {job.task!r}; valid: inpaint, denoise")
+    if job.add_noise:
+        kind, level = masks.parse_noise_spec(job.add_noise)
+        corruption = masks.add_noise(frames, kind, level, seed=job.config.seed)
+        mask = corruption.mask if job.noise_mask else None
+        if job.noise_mask and mask is None:
+            raise InputError(f"--noise-mask: {kind} noise changes every pixel; it has no mask")
+        notes.append(f"added {corruption.kind} noise, level {corruption.level:g}")
+        corrupted = corruption.corrupted
+        if mask is not None:
+            corrupted = corrupted * (1 - mask)
+        return PreparedInput(corrupted, mask, frames, video.fps, notes)
+    if job.noise_mask:
+        raise InputError("--noise-mask needs --add-noise (the hit pixels must be known)")
+    return PreparedInput(frames, None, None, video.fps, notes)
+
+
+def score(prepared: PreparedInput, result: MethodResult) -> dict[str, Any] | None:
+    """PSNR/SSIM of the corrupted input and of the result against the reference, if known."""
+    if prepared.clean is None:
+        return None
+    scores = {
+        "input": summarize(prepared.corrupted, prepared.clean, prepared.mask),
+        "restored": summarize(result.restored, prepared.clean, prepared.mask, raw=result.raw),
+    }
+    for entry in scores.values():
+        entry.pop("psnr_per_frame", None)
+        entry.pop("psnr_holes_per_frame", None)
+    return scores
+
+
+def run_job(
+    job: Job,
+    *,
+    on_progress: Callable[[FitProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_prepared: Callable[[PreparedInput], None] | None = None,
+) -> JobReport:
+    """Run one job end to end and write its outputs atomically.
+
+    Raises:
+        InputError: bad input (path, video, mask, options); nothing has been written then.
+    """
+    paths = output_paths(job)
+    protected = [job.input] + ([Path(job.mask)] if job.mask and Path(job.mask).exists() else [])
+    for path in paths.values():
+        check_output_path(path, protected)
+    prepared = prepare_input(job)
+    if on_prepared is not None:
+        on_prepared(prepared)
+    result = restore(
+        prepared.corrupted,
+        prepared.mask,
+        job.config,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    metrics = score(prepared, result)
+    write_video(paths["video"], result.restored, prepared.fps)
+    if "compare" in paths:
+        write_video(
+            paths["compare"],
+            side_by_side(prepared.corrupted, result.restored, labels=("input", "restored")),
+            prepared.fps,
+        )
+    if "frames" in paths:
+        write_frames(paths["frames"], result.restored)
+    if "model" in paths and result.model is not None:
+        import io
+
+        buffer = io.BytesIO()
+        torch.save({"state_dict": result.model.state_dict(), "info": result.info}, buffer)
+        atomic_write_bytes(paths["model"], buffer.getvalue())
+    if "preview" in paths and prepared.mask is not None:
+        import cv2
+        import numpy as np
+
+        first = masks.overlay(prepared.corrupted[0], prepared.mask[0])
+        image = (first.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        if ok:
+            atomic_write_bytes(paths["preview"], encoded.tobytes())
+    report = {
+        "input": str(job.input),
+        "task": job.task,
+        "frames": int(prepared.corrupted.shape[0]),
+        "size": list(prepared.corrupted.shape[2:]),
+        "fps": prepared.fps,
+        "masked_fraction": None if prepared.mask is None else masks.masked_fraction(prepared.mask),
+        "timings": result.timings,
+        "stopped": result.stopped,
+        "notes": prepared.notes + list(result.info.get("notes", [])),
+        "scores": metrics,
+        "fit": {k: v for k, v in result.info.items() if k not in ("notes",)},
+    }
+    atomic_write_text(paths["metrics"], json.dumps(report, indent=2, default=str))
+    config = {"job": _job_dict(job), "config": job.config.to_dict()}
+    atomic_write_text(paths["config"], json.dumps(config, indent=2, default=str))
+    return JobReport(paths, metrics, result, prepared)
+
+
+def _job_dict(job: Job) -> dict[str, Any]:
+    data = {k: v for k, v in vars(job).items() if k not in ("config", "mask_tensor")}
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
