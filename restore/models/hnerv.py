@@ -132,10 +132,10 @@ def hnerv_total_size(config: HNeRVConfig, num_frames: int, height: int, width: i
     kernels = block_kernels(num_stages, config.k_min, config.k_max)
     total = config.embed_dim * config.decoder_width + config.decoder_width  # 1x1 stem
     in_width = config.decoder_width
-    for width, kernel, stride in zip(widths, kernels, config.strides, strict=True):
-        out = width * stride * stride
+    for out_width, kernel, stride in zip(widths, kernels, config.strides, strict=True):
+        out = out_width * stride * stride
         total += in_width * out * kernel * kernel + out
-        in_width = width
+        in_width = out_width
     total += in_width * 3 * 9 + 3
     product = math.prod(config.strides)
     grid_cells = (height // product) * (width // product)

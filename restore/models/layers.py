@@ -90,6 +90,7 @@ def positional_encoding(t: torch.Tensor, base: float, levels: int) -> torch.Tens
     Returns:
         ``(B, 2 * levels)``, sin and cos interleaved as in the formula.
     """
-    frequencies = base ** torch.arange(levels, dtype=torch.float32, device=t.device) * torch.pi
-    angles = t.float()[:, None] * frequencies[None, :]
-    return torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(1)
+    # float64: at l = 80, b^l * pi exceeds 1e8, where float32 angles are off by whole periods.
+    frequencies = base ** torch.arange(levels, dtype=torch.float64, device=t.device) * torch.pi
+    angles = t.double()[:, None] * frequencies[None, :]
+    return torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(1).float()

@@ -11,6 +11,7 @@ import pytest
 import pytorch_msssim
 import torch
 
+from evaluation.warp_error import warp_error, warp_error_per_pair
 from restore.metrics import (
     _ssim_map,
     ms_ssim,
@@ -25,7 +26,6 @@ from restore.metrics import (
     ssim_per_frame,
     summarize,
 )
-from evaluation.warp_error import warp_error, warp_error_per_pair
 
 
 def random_video(frames: int = 2, height: int = 32, width: int = 48, seed: int = 0) -> torch.Tensor:

@@ -1,0 +1,153 @@
+"""The restore CLI: bad input gives one line and exit code 2 with nothing written; a real run
+improves hole PSNR."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from restore.cli import app
+from restore.io import read_video, write_frames, write_video
+
+runner = CliRunner()
+
+
+def _invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def clip(tmp_path: Path, blackswan_small: torch.Tensor) -> Path:
+    path = tmp_path / "clip.mp4"
+    write_video(path, blackswan_small, 25)
+    return path
+
+
+def _assert_bad_input(result, words: str, out_dir: Path, before: set[Path]) -> None:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and words in lines[0], result.output
+    assert set(out_dir.rglob("*")) == before, "nothing may be written on bad input"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", tmp_path / "nope.mp4", "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, "video not found", tmp_path, before)
+
+
+def test_unreadable_video(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("this is not a video")
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", fake, "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, "cannot read video", tmp_path, before)
+
+
+def test_start_past_the_end_leaves_no_frames(clip: Path, tmp_path: Path) -> None:
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", clip, "--start", "50", "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, "leaves none", tmp_path, before)
+
+
+def test_folder_without_images(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", empty, "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, "no .jpg/.jpeg/.png frames", tmp_path, before)
+
+
+def test_mask_of_wrong_size(clip: Path, tmp_path: Path) -> None:
+    mask = tmp_path / "mask.png"
+    cv2.imwrite(str(mask), np.full((50, 50), 255, np.uint8))
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", clip, "--mask", mask, "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, "mask is 50x50, video is 72x128", tmp_path, before)
+
+
+def test_mask_with_wrong_frame_count(clip: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "masks"
+    write_frames(folder, torch.zeros(3, 3, 72, 128))
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", clip, "--mask", folder, "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, "mask has 3 frames, video has 6", tmp_path, before)
+
+
+def test_mask_covering_everything(clip: Path, tmp_path: Path) -> None:
+    mask = tmp_path / "all.png"
+    cv2.imwrite(str(mask), np.full((72, 128), 255, np.uint8))
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", clip, "--mask", mask, "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, "covers every pixel", tmp_path, before)
+
+
+def test_output_equal_to_input_is_refused(clip: Path, tmp_path: Path) -> None:
+    original = clip.read_bytes()
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", clip, "-o", clip)
+    _assert_bad_input(result, "is the input video", tmp_path, before)
+    assert clip.read_bytes() == original
+
+
+def test_unknown_mask_spec_and_method(clip: Path, tmp_path: Path) -> None:
+    before = set(tmp_path.rglob("*"))
+    _assert_bad_input(
+        _invoke("inpaint", clip, "--mask", "blobs", "-o", tmp_path / "o.mp4"),
+        "is not boxes, center",
+        tmp_path,
+        before,
+    )
+    _assert_bad_input(
+        _invoke("inpaint", clip, "--method", "magic", "-o", tmp_path / "o.mp4"),
+        "valid methods",
+        tmp_path,
+        before,
+    )
+
+
+def test_inpaint_end_to_end_improves_hole_psnr(clip: Path, tmp_path: Path) -> None:
+    output = tmp_path / "restored.mp4"
+    result = _invoke(
+        "inpaint",
+        clip,
+        "--mask",
+        "boxes",
+        "--box-size",
+        "8",
+        "--epochs",
+        "25",
+        "--model-size",
+        "0.05",
+        "--compare",
+        "-o",
+        output,
+    )
+    assert result.exit_code == 0, result.output
+    assert "device: cpu" in result.output
+    restored = read_video(output)
+    assert restored.frames.shape == (6, 3, 72, 128)
+    assert restored.fps == pytest.approx(25)
+    assert read_video(tmp_path / "restored.compare.mp4").num_frames == 6
+    report = json.loads((tmp_path / "restored.metrics.json").read_text())
+    before, after = report["scores"]["input"], report["scores"]["restored"]
+    assert after["psnr_holes"] > before["psnr_holes"] + 8
+    assert after["psnr"] > before["psnr"]
+    config = json.loads((tmp_path / "restored.config.json").read_text())
+    assert config["config"]["epochs"] == 25 and config["config"]["method"] == "hnerv"
+
+
+def test_denoise_with_synthetic_noise(clip: Path, tmp_path: Path) -> None:
+    output = tmp_path / "denoised.mp4"
+    result = _invoke(
+        "denoise", clip, "--add-noise", "gaussian:0.1", "--method", "median3d", "-o", output
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "denoised.metrics.json").read_text())
+    assert report["scores"]["restored"]["psnr"] > report["scores"]["input"]["psnr"] + 2
