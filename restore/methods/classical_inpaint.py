@@ -28,6 +28,7 @@ import torch
 from scipy import ndimage
 from skimage.restoration import inpaint_biharmonic
 
+from restore.composite import composite
 from restore.errors import InputError
 
 # Pixels of margin kept around each hole component when biharmonic inpainting a crop: the
@@ -123,7 +124,7 @@ def composite_holes(
         fill = torch.from_numpy(np.ascontiguousarray(fill, dtype=np.float32)).permute(0, 3, 1, 2)
     source = video.detach().cpu().float()
     fill = fill.to(torch.float32).clamp(0.0, 1.0)
-    return torch.where(mask.detach().cpu() > 0.5, fill, source).contiguous()
+    return composite(fill, source, mask.detach().cpu()).contiguous()
 
 
 def opencv_inpaint_frames(

@@ -8,7 +8,6 @@ except through the embedding.
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 PREFILLS = ("none", "mean", "telea")
@@ -31,12 +30,6 @@ def prefill_holes(frames: torch.Tensor, mask: torch.Tensor, kind: str) -> torch.
             min=1
         )
         return torch.where(holes, mean.expand_as(frames), frames)
-    import cv2
+    from restore.methods.classical_inpaint import telea
 
-    filled = []
-    for frame, hole in zip(frames, holes, strict=True):
-        image = (frame.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-        hole_u8 = hole[0].numpy().astype(np.uint8)
-        result = cv2.inpaint(np.ascontiguousarray(image), hole_u8, 3, cv2.INPAINT_TELEA)
-        filled.append(torch.from_numpy(result).permute(2, 0, 1).float() / 255)
-    return torch.where(holes, torch.stack(filled), frames)
+    return telea(frames, mask)
