@@ -1,0 +1,178 @@
+"""`restore eval`: the DAVIS benchmark (`davis`) and reports from its records (`report`).
+
+A typer app, mounted as `restore eval` by the `restore` command (until then, run it as
+`python -m evaluation.cli`). It only parses options, turns runner callbacks into a tqdm bar and
+prints a summary; the work is in `evaluation.runner` and `evaluation.report`. Bad input ends with
+one line `error: ...` on stderr and exit code 2; a batch with failed jobs exits with code 1
+after finishing the others.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evaluation.profiles import PROFILES
+from evaluation.tasks import TASKS, task_kind
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Evaluate restoration methods on DAVIS and build reports from the records.",
+)
+
+DEFAULT_METHODS = {"inpaint": "hnerv,nerv,telea,flow-guided", "denoise": "hnerv,nerv,median3d"}
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+class _Errors:
+    """Bad input -> `error: ...` on stderr and exit code 2 (tracebacks with --debug)."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None or self.debug:
+            return False
+        if isinstance(error, ValueError | FileNotFoundError | NotADirectoryError):
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2)
+        if isinstance(error, KeyboardInterrupt):
+            typer.echo("interrupted; finished records are kept, rerun to resume", err=True)
+            raise typer.Exit(130)
+        return False
+
+
+@app.command()
+def davis(
+    root: Annotated[
+        Path, typer.Option(help="DAVIS root (JPEGImages/<res>/<seq>/*.jpg, Annotations/...).")
+    ],
+    out: Annotated[Path, typer.Option(help="Output folder: records/ and report/ go here.")],
+    task: Annotated[str, typer.Option(help=f"One of: {', '.join(TASKS)}.")] = "inpaint-boxes",
+    methods: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated methods (see `restore methods`); default "
+            f"{DEFAULT_METHODS['inpaint']} (inpaint), {DEFAULT_METHODS['denoise']} (denoise)."
+        ),
+    ] = None,
+    sequences: Annotated[
+        str | None, typer.Option(help="Comma-separated sequences; default: all of the root.")
+    ] = None,
+    profile: Annotated[str, typer.Option(help=f"One of: {', '.join(PROFILES)}.")] = "cpu",
+    size: Annotated[
+        str | None, typer.Option(help="Override the frame size: WxH (e.g. 432x240) or native.")
+    ] = None,
+    frames: Annotated[int | None, typer.Option(help="Override: the first N frames.")] = None,
+    model_size: Annotated[
+        float | None, typer.Option(help="Override: millions of parameters (neural methods).")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="Override: epochs (neural methods).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Override: frames per step.")] = None,
+    curve_every: Annotated[
+        int | None, typer.Option(help="Override: epochs between ground-truth PSNR checks (0: off).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override: seed (init, order, noise).")] = None,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (0: run in this process); default by device."),
+    ] = None,
+    threads_per_worker: Annotated[
+        int | None, typer.Option(help="torch/OpenCV threads per worker; default by device.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Refit jobs that already have records.")] = False,
+    report: Annotated[bool, typer.Option(help="Build the report at the end.")] = True,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Restore DAVIS sequences with several methods under one protocol; one record per job."""
+    from tqdm import tqdm
+
+    from evaluation.profiles import resolve_profile
+    from evaluation.report import build_report
+    from evaluation.runner import plan_batch, resolve_parallelism, run_jobs
+
+    with _Errors(debug):
+        resolved = resolve_profile(
+            profile,
+            size=size,
+            frames=frames,
+            model_size=model_size,
+            epochs=epochs,
+            batch_size=batch_size,
+            curve_every=curve_every,
+            seed=seed,
+        )
+        method_names = _split(methods) or _split(DEFAULT_METHODS[task_kind(task)])
+        plan = plan_batch(
+            davis_root=root,
+            task=task,
+            methods=method_names,
+            profile=resolved,
+            out_dir=out,
+            sequences=_split(sequences),
+            device=device,
+            force=force,
+        )
+        parallelism = resolve_parallelism(
+            workers, threads_per_worker, device=device, jobs=len(plan.to_run)
+        )
+        typer.echo(
+            f"{task}, profile {resolved.label}: {len(plan.jobs)} jobs, {len(plan.skipped)} "
+            f"finished already (skipped), {len(plan.to_run)} to run with "
+            f"{parallelism.workers} worker(s) x {parallelism.threads_per_worker} thread(s)",
+            err=True,
+        )
+        started = time.perf_counter()
+        with tqdm(total=len(plan.to_run), unit="job", disable=not plan.to_run) as bar:
+
+            def on_outcome(outcome) -> None:
+                bar.update(1)
+                bar.write(
+                    f"{outcome.status:5s} {outcome.job.name}: {outcome.message} "
+                    f"({outcome.seconds:.1f} s)"
+                )
+
+            outcomes = run_jobs(plan.to_run, parallelism, on_outcome)
+        failed = [outcome for outcome in outcomes if outcome.status != "ok"]
+        typer.echo(
+            f"ran {len(outcomes)} job(s) in {time.perf_counter() - started:.1f} s: "
+            f"{len(outcomes) - len(failed)} ok, {len(failed)} failed, "
+            f"{len(plan.skipped)} skipped",
+            err=True,
+        )
+        if report:
+            files = build_report(out)
+            typer.echo(f"report: {files.markdown}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("report")
+def report_command(
+    out: Annotated[Path, typer.Argument(help="The --out folder of `restore eval davis`.")],
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Build report/report.md, report/results.csv and PNG plots from the records only."""
+    from evaluation.report import build_report
+
+    with _Errors(debug):
+        files = build_report(out)
+        typer.echo(
+            f"{files.records} records ({files.errors} failed) -> {files.markdown}, {files.csv}, "
+            f"{len(files.plots)} plots"
+        )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,165 @@
+"""Evaluation profiles: one setting (resolution, frames, model size, epochs) for every method.
+
+- `smoke`: seconds per job on a CPU; for tests and for checking that a batch runs at all.
+- `cpu`: 432x240 (the resolution E2FGVI and ProPainter evaluate video inpainting at), the first
+  30 frames, a 0.75M-parameter model, 100 epochs.
+- `paper`: HNeRV's inpainting setting (Sec. 4.4): 3M parameters, 300 epochs, every frame at the
+  native size of the largest resolution folder the DAVIS root has; meant for a GPU.
+
+Values can be overridden (`resolve_profile`); an overridden profile gets a label such as
+`cpu_epochs50_frames10`, which names its records folder, so results of different settings never
+mix and a rerun of the same command finds its own finished records. Classical methods ignore the
+model size and epochs, but not the clip.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The protocol shared by every method of a batch."""
+
+    name: str  # the named profile this one starts from: smoke | cpu | paper
+    width: int | None  # frame width in pixels; None (with height None) keeps the native size
+    height: int | None  # frame height in pixels; None keeps the native size
+    max_frames: int | None  # the first N frames of each sequence; None takes all
+    model_size: float  # neural methods: parameters in millions (restore's TotalSize target)
+    epochs: int  # neural methods: passes over the clip
+    batch_size: int = 2  # neural methods: frames per optimizer step (the paper's 2)
+    curve_every: int = 5  # neural methods: epochs between ground-truth PSNR checks; 0 = none
+    largest_resolution: bool = False  # read the largest JPEGImages/<res> folder, not 480p
+    seed: int = 0  # model initialisation, frame order and synthetic noise
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        """`(width, height)` to resize to, or None for the native size."""
+        return None if self.width is None else (self.width, int(self.height))
+
+    @property
+    def label(self) -> str:
+        """The name, plus every value that differs from the named profile (a folder name)."""
+        base = PROFILES[self.name]
+        parts = [self.name]
+        if (self.width, self.height) != (base.width, base.height):
+            parts.append("native" if self.width is None else f"size{self.width}x{self.height}")
+        for field, short in _LABEL_FIELDS:
+            value = getattr(self, field)
+            if value != getattr(base, field):
+                parts.append(f"{short}{'all' if value is None else f'{value:g}'}")
+        return "_".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The values used, plus the label (as stored in records)."""
+        return {**dataclasses.asdict(self), "label": self.label}
+
+
+_LABEL_FIELDS = (
+    ("max_frames", "frames"),
+    ("model_size", "model"),
+    ("epochs", "epochs"),
+    ("batch_size", "batch"),
+    ("curve_every", "curve"),
+    ("largest_resolution", "largest"),
+    ("seed", "seed"),
+)
+
+PROFILES: dict[str, Profile] = {
+    # Seconds per job: 4 tiny frames, a 0.07M model (every neural method can build one at 96x64).
+    "smoke": Profile(
+        "smoke", width=96, height=64, max_frames=4, model_size=0.07, epochs=3, curve_every=1
+    ),
+    "cpu": Profile(
+        "cpu", width=432, height=240, max_frames=30, model_size=0.75, epochs=100, curve_every=5
+    ),
+    "paper": Profile(
+        "paper",
+        width=None,
+        height=None,
+        max_frames=None,
+        model_size=3.0,
+        epochs=300,
+        curve_every=10,
+        largest_resolution=True,
+    ),
+}
+
+_SIZE_PATTERN = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+
+
+def parse_size(text: str) -> tuple[int, int] | None:
+    """Parses `--size`: `"432x240"` -> (432, 240); `"native"` -> None.
+
+    Raises:
+        ValueError: If `text` is neither WIDTHxHEIGHT with both sides >= 16 nor `native`.
+    """
+    if text.strip().lower() == "native":
+        return None
+    match = _SIZE_PATTERN.match(text)
+    if match is None:
+        raise ValueError(f"--size: expected WIDTHxHEIGHT such as 432x240, or native, got {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if min(width, height) < 16:
+        raise ValueError(f"--size: expected both sides >= 16 pixels, got {text!r}")
+    return width, height
+
+
+def _check_positive(name: str, value: float | None, minimum: float = 1) -> None:
+    if value is not None and (isinstance(value, bool) or value < minimum):
+        raise ValueError(f"{name}: expected a number >= {minimum:g}, got {value!r}")
+
+
+def resolve_profile(
+    name: str,
+    *,
+    size: str | None = None,
+    frames: int | None = None,
+    model_size: float | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    curve_every: int | None = None,
+    seed: int | None = None,
+) -> Profile:
+    """A named profile with command-line overrides applied (None keeps the profile's value).
+
+    Args:
+        name: smoke | cpu | paper.
+        size: `--size`, `WIDTHxHEIGHT` or `native`.
+        frames: `--frames`, the first N frames.
+        model_size: `--model-size`, millions of parameters.
+        epochs: `--epochs`.
+        batch_size: `--batch-size`.
+        curve_every: `--curve-every`, epochs between ground-truth checks (0 = none).
+        seed: `--seed`.
+
+    Returns:
+        The resolved `Profile`.
+
+    Raises:
+        ValueError: If the name is unknown or an override is out of range.
+    """
+    if name not in PROFILES:
+        raise ValueError(f"--profile: expected one of {', '.join(PROFILES)}, got {name!r}")
+    _check_positive("--frames", frames)
+    _check_positive("--epochs", epochs)
+    _check_positive("--batch-size", batch_size)
+    _check_positive("--curve-every", curve_every, minimum=0)
+    if model_size is not None and not model_size > 0:
+        raise ValueError(f"--model-size: expected millions of parameters > 0, got {model_size!r}")
+    changes: dict[str, Any] = {
+        "max_frames": frames,
+        "model_size": model_size,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "curve_every": curve_every,
+        "seed": seed,
+    }
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if size is not None:
+        parsed = parse_size(size)
+        changes["width"], changes["height"] = (None, None) if parsed is None else parsed
+    return dataclasses.replace(PROFILES[name], **changes)
