@@ -17,6 +17,7 @@ import typer
 
 from evaluation.profiles import PROFILES
 from evaluation.tasks import TASKS, task_kind
+from restore.cli import ExitOnBadInput
 
 app = typer.Typer(
     add_completion=False,
@@ -31,25 +32,8 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-class _Errors:
-    """Bad input -> `error: ...` on stderr and exit code 2 (tracebacks with --debug)."""
-
-    def __init__(self, debug: bool) -> None:
-        self.debug = debug
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, traceback) -> bool:
-        if error is None or self.debug:
-            return False
-        if isinstance(error, ValueError | FileNotFoundError | NotADirectoryError):
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2)
-        if isinstance(error, KeyboardInterrupt):
-            typer.echo("interrupted; finished records are kept, rerun to resume", err=True)
-            raise typer.Exit(130)
-        return False
+def _Errors(debug: bool) -> ExitOnBadInput:  # noqa: N802 - used like the class it returns
+    return ExitOnBadInput(debug, "interrupted; finished records are kept, rerun to resume")
 
 
 @app.command()

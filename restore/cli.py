@@ -314,11 +314,17 @@ def list_methods_command() -> None:
         typer.echo(f"{name:15s} {'/'.join(method.tasks):16s} {method.description}")
 
 
-class _errors:
-    """Turn bad-input exceptions into one line on stderr and exit code 2."""
+class ExitOnBadInput:
+    """Turn bad-input exceptions into one line on stderr and exit code 2 (all front ends).
 
-    def __init__(self, debug: bool) -> None:
+    ``ValueError`` (``InputError`` included), ``FileNotFoundError`` and ``NotADirectoryError``
+    become ``error: <message>``; Ctrl-C becomes ``interrupt_message`` and exit code 130. With
+    ``debug`` the traceback is shown instead.
+    """
+
+    def __init__(self, debug: bool, interrupt_message: str = "interrupted") -> None:
         self.debug = debug
+        self.interrupt_message = interrupt_message
 
     def __enter__(self) -> None:
         return None
@@ -330,12 +336,40 @@ class _errors:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(2)
         if isinstance(error, KeyboardInterrupt):
-            typer.echo("interrupted", err=True)
+            typer.echo(self.interrupt_message, err=True)
             raise typer.Exit(130)
         return False
 
 
+_errors = ExitOnBadInput
+
+
+def _mount_front_ends() -> None:
+    """Add ``restore eval ...`` (evaluation/) and ``restore app`` (apps/) to the command line.
+
+    The console script is where the three front ends meet, so this is the one place in
+    ``restore/`` that reaches into ``evaluation/`` and ``apps/``, and it does so only when the
+    command line is built, never when the engine is imported.
+    """
+    import functools
+    import importlib
+
+    evaluation_cli = importlib.import_module("evaluation.cli")
+    app.add_typer(evaluation_cli.app, name="eval", help="DAVIS evaluation harness and reports.")
+    apps_cli = importlib.import_module("apps.cli")
+
+    @functools.wraps(apps_cli.launch)
+    def launch_app(*args: Any, **kwargs: Any) -> None:
+        with _errors(debug=False):
+            apps_cli.launch(*args, **kwargs)
+
+    app.command("app", help="Open the Gradio web app (127.0.0.1 unless --host says otherwise).")(
+        launch_app
+    )
+
+
 def main() -> None:
+    _mount_front_ends()
     app()
 
 

@@ -18,9 +18,8 @@ from torch import nn
 from restore.models.layers import (
     ConvNeXtBlock,
     LayerNorm2d,
-    UpsampleBlock,
-    block_kernels,
-    block_widths,
+    upsample_stack,
+    upsample_stack_size,
 )
 
 
@@ -63,17 +62,16 @@ class HNeRVDecoder(nn.Module):
 
     def __init__(self, config: HNeRVConfig) -> None:
         super().__init__()
-        num_stages = len(config.strides)
-        widths = block_widths(config.decoder_width, num_stages, config.reduction, config.min_width)
-        kernels = block_kernels(num_stages, config.k_min, config.k_max)
         self.stem = nn.Sequential(nn.Conv2d(config.embed_dim, config.decoder_width, 1), nn.GELU())
-        blocks = []
-        in_width = config.decoder_width
-        for width, kernel, stride in zip(widths, kernels, config.strides, strict=True):
-            blocks.append(UpsampleBlock(in_width, width, kernel, stride))
-            in_width = width
-        self.blocks = nn.Sequential(*blocks)
-        self.head = nn.Conv2d(in_width, 3, 3, padding=1)
+        self.blocks, last_width = upsample_stack(
+            config.decoder_width,
+            config.strides,
+            config.reduction,
+            config.min_width,
+            config.k_min,
+            config.k_max,
+        )
+        self.head = nn.Conv2d(last_width, 3, 3, padding=1)
 
     def forward(self, embedding: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.head(self.blocks(self.stem(embedding))))
@@ -127,16 +125,16 @@ class HNeRV(nn.Module):
 
 def hnerv_total_size(config: HNeRVConfig, num_frames: int, height: int, width: int) -> int:
     """TotalSize of an HNeRV with ``config`` computed without building it."""
-    num_stages = len(config.strides)
-    widths = block_widths(config.decoder_width, num_stages, config.reduction, config.min_width)
-    kernels = block_kernels(num_stages, config.k_min, config.k_max)
+    blocks, last_width = upsample_stack_size(
+        config.decoder_width,
+        config.strides,
+        config.reduction,
+        config.min_width,
+        config.k_min,
+        config.k_max,
+    )
     total = config.embed_dim * config.decoder_width + config.decoder_width  # 1x1 stem
-    in_width = config.decoder_width
-    for out_width, kernel, stride in zip(widths, kernels, config.strides, strict=True):
-        out = out_width * stride * stride
-        total += in_width * out * kernel * kernel + out
-        in_width = out_width
-    total += in_width * 3 * 9 + 3
+    total += blocks + last_width * 3 * 9 + 3
     product = math.prod(config.strides)
     grid_cells = (height // product) * (width // product)
     return total + num_frames * config.embed_dim * grid_cells

@@ -43,6 +43,45 @@ class UpsampleBlock(nn.Module):
         return self.activation(self.shuffle(self.conv(x)))
 
 
+def upsample_stack(
+    first_width: int,
+    strides: tuple[int, ...],
+    reduction: float,
+    min_width: int,
+    k_min: int,
+    k_max: int,
+) -> tuple[nn.Sequential, int]:
+    """The decoder's stages, one ``UpsampleBlock`` per stride, and the last stage's width."""
+    widths = block_widths(first_width, len(strides), reduction, min_width)
+    kernels = block_kernels(len(strides), k_min, k_max)
+    blocks = []
+    in_width = first_width
+    for out_width, kernel, stride in zip(widths, kernels, strides, strict=True):
+        blocks.append(UpsampleBlock(in_width, out_width, kernel, stride))
+        in_width = out_width
+    return nn.Sequential(*blocks), in_width
+
+
+def upsample_stack_size(
+    first_width: int,
+    strides: tuple[int, ...],
+    reduction: float,
+    min_width: int,
+    k_min: int,
+    k_max: int,
+) -> tuple[int, int]:
+    """Parameter count of ``upsample_stack(...)`` without building it, and the last width."""
+    widths = block_widths(first_width, len(strides), reduction, min_width)
+    kernels = block_kernels(len(strides), k_min, k_max)
+    total = 0
+    in_width = first_width
+    for out_width, kernel, stride in zip(widths, kernels, strides, strict=True):
+        out = out_width * stride * stride
+        total += in_width * out * kernel * kernel + out
+        in_width = out_width
+    return total, in_width
+
+
 class LayerNorm2d(nn.Module):
     """LayerNorm over the channel dimension of a ``(B, C, H, W)`` tensor."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from restore.models.layers import UpsampleBlock, block_kernels, block_widths, positional_encoding
+from restore.models.layers import positional_encoding, upsample_stack, upsample_stack_size
 
 
 @dataclass(frozen=True)
@@ -59,16 +59,15 @@ class NeRV(nn.Module):
             nn.Linear(config.hidden, config.first_width * cells),
             nn.GELU(),
         )
-        num_stages = len(config.strides)
-        widths = block_widths(config.first_width, num_stages, config.reduction, config.min_width)
-        kernels = block_kernels(num_stages, config.k_min, config.k_max)
-        blocks = []
-        in_width = config.first_width
-        for out_width, kernel, stride in zip(widths, kernels, config.strides, strict=True):
-            blocks.append(UpsampleBlock(in_width, out_width, kernel, stride))
-            in_width = out_width
-        self.blocks = nn.Sequential(*blocks)
-        self.head = nn.Conv2d(in_width, 3, 1)
+        self.blocks, last_width = upsample_stack(
+            config.first_width,
+            config.strides,
+            config.reduction,
+            config.min_width,
+            config.k_min,
+            config.k_max,
+        )
+        self.head = nn.Conv2d(last_width, 3, 1)
 
     def frame_times(self, indices: torch.Tensor) -> torch.Tensor:
         """Frame index -> normalised time ``t = index / T`` in [0, 1) (NeRV's convention)."""
@@ -96,12 +95,12 @@ def nerv_total_size(config: NeRVConfig, num_frames: int, height: int, width: int
     cells = (height // product) * (width // product)
     total = 2 * config.pe_levels * config.hidden + config.hidden
     total += config.hidden * config.first_width * cells + config.first_width * cells
-    num_stages = len(config.strides)
-    widths = block_widths(config.first_width, num_stages, config.reduction, config.min_width)
-    kernels = block_kernels(num_stages, config.k_min, config.k_max)
-    in_width = config.first_width
-    for out_width, kernel, stride in zip(widths, kernels, config.strides, strict=True):
-        out = out_width * stride * stride
-        total += in_width * out * kernel * kernel + out
-        in_width = out_width
-    return total + in_width * 3 + 3
+    blocks, last_width = upsample_stack_size(
+        config.first_width,
+        config.strides,
+        config.reduction,
+        config.min_width,
+        config.k_min,
+        config.k_max,
+    )
+    return total + blocks + last_width * 3 + 3
