@@ -4,6 +4,7 @@ Frame-quality metrics live in ``restore.metrics`` (the CLI's ``metrics.json`` us
 ``restore`` may not import ``evaluation``); temporal consistency is in ``evaluation.warp_error``.
 """
 
+from evaluation.warp_error import WARP_ERROR_LABEL, warp_error, warp_error_per_pair  # noqa: F401
 from restore.metrics import (  # noqa: F401
     ms_ssim,
     mse,
@@ -17,4 +18,3 @@ from restore.metrics import (  # noqa: F401
     ssim_per_frame,
     summarize,
 )
-from evaluation.warp_error import WARP_ERROR_LABEL, warp_error, warp_error_per_pair  # noqa: F401
