@@ -1,0 +1,314 @@
+"""The Gradio app's layout and wiring: upload, say what is wrong, restore, compare, download.
+
+Only components and events live here; `apps.handlers` does the work through the engine.
+One fit runs at a time per process (the "fit" concurrency group, shared by the run and the timing
+probe); later visitors wait in a bounded queue and Gradio shows them their place.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import gradio as gr
+
+from apps.handlers import BRUSH_COLOR, METRIC_COLUMNS, Handlers
+from apps.inputs import NOISE_KINDS, PROBLEMS
+from apps.limits import DEFAULT_LIMITS, Limits
+from apps.sessions import SessionStore
+from restore.config import PRESETS
+from restore.io import demo_clip_path
+
+TITLE = "hnerv-restore"
+RESOLUTIONS = ["original", "720p", "480p", "360p", "240p", "180p", "120p", "72p"]
+PRESET_CHOICES = [
+    ("fast", "fast"),
+    ("balanced", "balanced"),
+    ("best (the paper's 3M model, 300 epochs: for a GPU)", "best"),
+]
+PRESET_OF = {"fast": "fast", "balanced": "balanced", "best": "paper"}
+CACHE_SECONDS = 3600  # Gradio's copies of uploads and results are deleted after an hour
+
+INTRO = """# hnerv-restore
+Remove boxes, logos or passers-by from a short clip, or clean up noise: the app fits a small
+neural video representation (HNeRV) to your video, with the damaged pixels left out of the loss,
+and fills them from what it learned. Upload a clip, say what is wrong, press **Restore**.
+"""
+
+
+def build_app(
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    work_dir: Path | None = None,
+    device: str = "auto",
+) -> gr.Blocks:
+    """Build the app (not launched; see `launch_app`).
+
+    Args:
+        limits: upload size, frames, resolution, epochs, model size and queue length.
+        work_dir: where session folders go (default: a new temporary folder, removed at exit).
+        device: the engine's device for every fit (``auto``, ``cpu``, ``cuda``...).
+    """
+    store = SessionStore(work_dir)
+    example_root = store.root / "examples"
+    example_root.mkdir(exist_ok=True)
+    example = example_root / "bunny_demo.mp4"
+    shutil.copyfile(demo_clip_path(), example)  # served from the app's own folder, not the package
+    handlers = Handlers(limits, store=store, example_root=example_root, device=device)
+    fast = PRESETS["fast"]
+
+    with gr.Blocks(
+        title=TITLE, delete_cache=(CACHE_SECONDS, CACHE_SECONDS), analytics_enabled=False
+    ) as demo:
+        gr.Markdown(INTRO)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1):
+                gr.Markdown("### 1. Video")
+                video = gr.Video(
+                    label="Video to restore", sources=["upload"], height=260, elem_id="input-video"
+                )
+                gr.Examples(
+                    [[str(example)]], inputs=[video], label="Example: Big Buck Bunny, 24 frames"
+                )
+                video_info = gr.Markdown(elem_id="video-info")
+
+                gr.Markdown("### 2. What is wrong")
+                problem = gr.Radio(
+                    [(label, value) for value, label in PROBLEMS.items()],
+                    value="boxes",
+                    show_label=False,
+                    elem_id="problem",
+                )
+                with gr.Group(visible=False) as draw_group:
+                    drawing = gr.ImageEditor(
+                        label="Paint over what should go (the mask applies to every frame)",
+                        type="numpy",
+                        image_mode="RGBA",
+                        sources=[],
+                        transforms=[],
+                        layers=False,
+                        brush=gr.Brush(colors=[BRUSH_COLOR], color_mode="fixed"),
+                        eraser=gr.Eraser(),
+                        elem_id="mask-editor",
+                    )
+                with gr.Group(visible=False) as upload_group:
+                    mask_files = gr.File(
+                        label="Mask: one image for all frames, one image per frame, or a mask "
+                        "video (white = to restore)",
+                        file_count="multiple",
+                        file_types=["image", "video"],
+                    )
+                    mask_invert = gr.Checkbox(False, label="My mask marks holes in black (invert)")
+                with gr.Group(visible=False) as noise_group:
+                    add_noise = gr.Checkbox(
+                        True,
+                        label="Add synthetic noise first (to try it on a clean clip; the metrics "
+                        "are then known)",
+                    )
+                    with gr.Row():
+                        noise_kind = gr.Dropdown(list(NOISE_KINDS), value="gaussian", label="Noise")
+                        noise_level = gr.Number(
+                            0, label="Level (0: the kind's default)", minimum=0, maximum=1
+                        )
+                    noise_as_holes = gr.Checkbox(
+                        False, label="Treat the noisy pixels as holes (impulse noises only)"
+                    )
+                mask_preview = gr.Image(
+                    label="What the method sees (first frame; red = to restore)",
+                    interactive=False,
+                    height=240,
+                    elem_id="mask-preview",
+                )
+                mask_info = gr.Markdown(elem_id="mask-info")
+
+            with gr.Column(scale=1):
+                gr.Markdown("### 3. Settings")
+                preset = gr.Radio(PRESET_CHOICES, value="fast", label="Preset", elem_id="preset")
+                with gr.Accordion("Advanced", open=False, elem_id="advanced"):
+                    epochs = gr.Number(
+                        fast.epochs,
+                        label="Epochs",
+                        precision=0,
+                        minimum=1,
+                        maximum=limits.max_epochs,
+                        elem_id="epochs",
+                    )
+                    model_size = gr.Number(
+                        fast.model_size,
+                        label="Model size (millions of parameters)",
+                        minimum=limits.min_model_size,
+                        maximum=limits.max_model_size,
+                        elem_id="model-size",
+                    )
+                    resolution = gr.Dropdown(
+                        RESOLUTIONS,
+                        value="original",
+                        allow_custom_value=True,
+                        label="Working resolution: original, a height (240p) or WxH (432x240); "
+                        f"at most {limits.resolution_text}",
+                        elem_id="resolution",
+                    )
+                    with gr.Row():
+                        start_frame = gr.Number(
+                            0, label="First frame", precision=0, minimum=0, elem_id="start-frame"
+                        )
+                        num_frames = gr.Number(
+                            0,
+                            label=f"Number of frames (0: all, at most {limits.max_frames})",
+                            precision=0,
+                            minimum=0,
+                            maximum=limits.max_frames,
+                            elem_id="num-frames",
+                        )
+                estimate_button = gr.Button("Estimate the run time", elem_id="estimate")
+                estimate_text = gr.Markdown(elem_id="estimate-text")
+
+                gr.Markdown("### 4. Restore")
+                with gr.Row():
+                    run_button = gr.Button("Restore", variant="primary", elem_id="run")
+                    stop_button = gr.Button("Stop", variant="stop", elem_id="stop")
+                # Gradio draws the queue place and the tqdm progress bar here, over nothing else.
+                progress_area = gr.Markdown(min_height=64, elem_id="progress")
+                status = gr.Markdown(elem_id="status")
+                live = gr.Image(
+                    label="Current restoration of the first frame (every few epochs)",
+                    interactive=False,
+                    height=240,
+                    elem_id="live-preview",
+                )
+
+        gr.Markdown("### 5. Result")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1):
+                output_video = gr.Video(
+                    label="Restored video", interactive=False, elem_id="output-video"
+                )
+                downloads = gr.File(
+                    label="Downloads: restored video, side-by-side video, fitted model, metrics",
+                    file_count="multiple",
+                    interactive=False,
+                    elem_id="downloads",
+                )
+            with gr.Column(scale=1):
+                before_after = gr.ImageSlider(
+                    label="Before / after", interactive=False, elem_id="before-after"
+                )
+                frame = gr.Slider(
+                    0, 1, value=0, step=1, label="Frame", interactive=False, elem_id="frame"
+                )
+                metrics = gr.DataFrame(
+                    headers=METRIC_COLUMNS,
+                    label="Metrics against the ground truth (synthetic masks or noise only)",
+                    interactive=False,
+                    elem_id="metrics",
+                )
+
+        request_inputs = [
+            video,
+            problem,
+            drawing,
+            mask_files,
+            mask_invert,
+            add_noise,
+            noise_kind,
+            noise_level,
+            noise_as_holes,
+            preset,
+            epochs,
+            model_size,
+            resolution,
+            start_frame,
+            num_frames,
+        ]
+        light = {"concurrency_limit": 4, "api_visibility": "undocumented"}
+        preview = {
+            "fn": handlers.preview,
+            "inputs": request_inputs,
+            "outputs": [mask_preview, mask_info],
+            "show_progress": "minimal",
+            "trigger_mode": "always_last",
+            **light,
+        }
+
+        def show_groups(choice: str):
+            return (
+                gr.update(visible=choice == "draw"),
+                gr.update(visible=choice == "upload"),
+                gr.update(visible=choice == "noise"),
+            )
+
+        def preset_values(choice: str):
+            config = PRESETS[PRESET_OF.get(choice, "fast")]
+            return config.epochs, config.model_size
+
+        video.change(handlers.inspect, [video, start_frame], [video_info, drawing], **light).then(
+            **preview
+        )
+        start_frame.change(
+            handlers.inspect, [video, start_frame], [video_info, drawing], **light
+        ).then(**preview)
+        problem.change(
+            show_groups,
+            problem,
+            [draw_group, upload_group, noise_group],
+            queue=False,
+            api_visibility="private",
+        ).then(**preview)
+        for component in (mask_files, mask_invert, add_noise, noise_kind, noise_level):
+            component.change(**preview)
+        noise_as_holes.change(**preview)
+        drawing.input(**preview)  # brush strokes fire "input", not "change"
+        resolution.change(**preview)
+        num_frames.change(**preview)
+        preset.change(
+            preset_values, preset, [epochs, model_size], queue=False, api_visibility="private"
+        )
+
+        estimate_button.click(
+            handlers.estimate,
+            request_inputs,
+            estimate_text,
+            concurrency_id="fit",
+            concurrency_limit=1,
+            api_name="estimate",
+        )
+        run_button.click(
+            handlers.run,
+            request_inputs,
+            [status, live, output_video, before_after, frame, metrics, downloads],
+            concurrency_id="fit",
+            concurrency_limit=1,
+            api_name="restore",
+            show_progress_on=[progress_area],
+        )
+        stop_button.click(handlers.stop, None, status, queue=False, api_name="stop")
+        frame.change(handlers.show_frame, frame, before_after, show_progress="hidden", **light)
+        demo.unload(handlers.close)
+
+    demo.queue(default_concurrency_limit=1, max_size=limits.max_queue)
+    demo.restore_handlers = handlers  # for launch_app and tests: the limits and session store
+    return demo
+
+
+def launch_app(
+    demo: gr.Blocks,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = 7860,
+    share: bool = False,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+):
+    """Serve ``demo`` (from `build_app`) with its upload limit; bound to 127.0.0.1 by default."""
+    limits: Limits = demo.restore_handlers.limits
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        max_file_size=limits.max_upload_bytes,
+        prevent_thread_lock=prevent_thread_lock,
+        show_error=False,
+        quiet=quiet,
+        ssr_mode=False,
+        inbrowser=False,
+    )

@@ -1,0 +1,373 @@
+"""The app's event handlers: Gradio values in, engine calls, Gradio values out.
+
+Each handler checks its inputs (`apps.inputs`), calls the engine (`restore.jobs.prepare_input`
+for previews and estimates, `restore.jobs.run_job` through `apps.runner` for the fit) and turns
+the results into what the components show. Bad input becomes a `gr.Error` with the engine's or the
+limits' one-line message; the app stays usable. No restoration maths happens here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+import masks
+from apps.estimate import SpeedBook, estimate_run
+from apps.inputs import RunRequest, UploadGuard, build_job, inspect_video
+from apps.limits import DEFAULT_LIMITS, Limits
+from apps.runner import Failed, Finished, Prepared, Preview, Step, run_job_events
+from apps.sessions import RunResult, SessionStore
+from restore.io import frames_to_uint8, read_video
+from restore.jobs import JobReport, prepare_input
+
+log = logging.getLogger(__name__)
+
+METRIC_COLUMNS = ["metric", "input", "restored", "change"]
+METRIC_ROWS = (  # (key in the engine's scores, label, decimals)
+    ("psnr", "PSNR (dB)", 2),
+    ("psnr_holes", "PSNR in the holes (dB)", 2),
+    ("ssim", "SSIM", 4),
+    ("ssim_holes", "SSIM in the holes", 4),
+)
+BRUSH_COLOR = "#ff3030"
+BRUSH_FRACTION = 24  # brush radius: the frame's shorter side over this
+STATUS_SECONDS = 0.5  # at most two status updates a second during the fit
+
+
+def metrics_table(scores: dict[str, Any] | None) -> pd.DataFrame:
+    """The engine's ``{"input": {...}, "restored": {...}}`` scores as table rows."""
+    rows = []
+    for key, label, decimals in METRIC_ROWS if scores else ():
+        before, after = scores["input"].get(key), scores["restored"].get(key)
+        if before is None or after is None:
+            continue
+        rows.append(
+            [
+                label,
+                round(before, decimals),
+                round(after, decimals),
+                round(after - before, decimals),
+            ]
+        )
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def _seconds(value: float) -> str:
+    if value != value or value == float("inf"):  # NaN or unknown
+        return "?"
+    return f"{value:.0f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def step_status(step: Step) -> str:
+    return (
+        f"**Fitting** · epoch {step.epoch}/{step.epochs} · step {step.step}/{step.total_steps} · "
+        f"loss {step.loss:.4g} · PSNR on known pixels {step.psnr_known:.2f} dB · "
+        f"{_seconds(step.elapsed)} elapsed · about {_seconds(step.eta)} left"
+    )
+
+
+class Handlers:
+    """Everything the components call; one instance per app."""
+
+    def __init__(
+        self,
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        store: SessionStore | None = None,
+        example_root: Path | None = None,
+        device: str = "auto",
+    ) -> None:
+        self.limits = limits
+        self.store = store if store is not None else SessionStore()
+        self.guard = UploadGuard([example_root] if example_root else [])
+        self.speeds = SpeedBook()
+        self.device = device
+
+    # --- input --------------------------------------------------------------------------------
+
+    def inspect(self, request: gr.Request, video: str | None, start_frame: float | None):
+        """On upload: describe the clip and put its first frame in the drawing editor."""
+        if video is None:
+            return "", None
+        try:
+            path, info = inspect_video(RunRequest(video), self.guard, self.limits)
+            start = int(start_frame or 0)
+            start = start if 0 <= start < info.num_frames else 0
+            first = read_video(path, start=start, max_frames=1).frames
+        except ValueError as error:
+            gr.Warning(str(error))
+            return f"⚠️ {error}", None
+        image = frames_to_uint8(first)[0]
+        background = {"background": image, "layers": [], "composite": image}
+        # Gradio's automatic brush is far too wide on small frames: scale it with the frame.
+        brush = gr.Brush(
+            default_size=max(2, min(image.shape[:2]) // BRUSH_FRACTION),
+            colors=[BRUSH_COLOR],
+            color_mode="fixed",
+        )
+        return info.describe(), gr.ImageEditor(value=background, brush=brush)
+
+    def preview(self, request: gr.Request, *values: Any):
+        """The mask on the first frame and the masked fraction, before running."""
+        fields = RunRequest(*values)
+        if fields.video is None:
+            return None, "Upload a video or pick the example to see the mask."
+        session = self.store.get(request.session_hash if request else None)
+        try:
+            job, _ = build_job(
+                fields,
+                session,
+                self.guard,
+                output=session.directory / "preview.mp4",
+                limits=self.limits,
+                device=self.device,
+            )
+            prepared = prepare_input(job)
+        except ValueError as error:
+            return None, f"⚠️ {error}"
+        frames, _, height, width = prepared.corrupted.shape
+        if prepared.mask is None:
+            first = prepared.corrupted[0]
+            text = f"Denoising {frames} frames at {width}x{height}: no mask."
+        else:
+            first = masks.overlay(prepared.corrupted[0], prepared.mask[0])
+            fraction = masks.masked_fraction(prepared.mask)
+            text = (
+                f"Masked: **{100 * fraction:.2f}%** of the pixels of {frames} frames at "
+                f"{width}x{height} (red: to be restored)."
+            )
+        notes = "".join(f"\n\nNote: {note}" for note in prepared.notes)
+        return frames_to_uint8(first[None])[0], text + notes
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def estimate(
+        self,
+        video: str | None,
+        problem: str = "boxes",
+        drawing: dict | None = None,
+        mask_files: list[str] | None = None,
+        mask_invert: bool = False,
+        add_noise: bool = True,
+        noise_kind: str = "gaussian",
+        noise_level: float | None = 0,
+        noise_as_holes: bool = False,
+        preset: str = "fast",
+        epochs: float | None = None,
+        model_size: float | None = None,
+        resolution: str | None = "original",
+        start_frame: float | None = 0,
+        num_frames: float | None = 0,
+        request: gr.Request = None,
+    ) -> str:
+        """Run time before starting: a short timing probe, or the known speed of this device."""
+        fields = RunRequest(
+            video,
+            problem,
+            drawing,
+            mask_files,
+            mask_invert,
+            add_noise,
+            noise_kind,
+            noise_level,
+            noise_as_holes,
+            preset,
+            epochs,
+            model_size,
+            resolution,
+            start_frame,
+            num_frames,
+        )
+        session = self.store.get(request.session_hash if request else None)
+        if session.busy:
+            return "A restoration is running in this tab; estimate again when it ends."
+        try:
+            job, _ = build_job(
+                fields,
+                session,
+                self.guard,
+                output=session.directory / "estimate.mp4",
+                limits=self.limits,
+                device=self.device,
+            )
+            prepared = prepare_input(job)
+            session.busy = True
+            try:
+                estimate = estimate_run(job, prepared, self.speeds)
+            finally:
+                self.store.release(session)
+        except ValueError as error:
+            raise gr.Error(str(error)) from None
+        return f"Estimated run time: {estimate.describe()}."
+
+    # --- run ----------------------------------------------------------------------------------
+
+    def run(
+        self,
+        video: str | None,
+        problem: str = "boxes",
+        drawing: dict | None = None,
+        mask_files: list[str] | None = None,
+        mask_invert: bool = False,
+        add_noise: bool = True,
+        noise_kind: str = "gaussian",
+        noise_level: float | None = 0,
+        noise_as_holes: bool = False,
+        preset: str = "fast",
+        epochs: float | None = None,
+        model_size: float | None = None,
+        resolution: str | None = "original",
+        start_frame: float | None = 0,
+        num_frames: float | None = 0,
+        request: gr.Request = None,
+        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's API)
+    ) -> Iterator[tuple]:
+        """Restore the video; yields status, live preview, video, slider, frame, metrics, files."""
+        fields = RunRequest(
+            video,
+            problem,
+            drawing,
+            mask_files,
+            mask_invert,
+            add_noise,
+            noise_kind,
+            noise_level,
+            noise_as_holes,
+            preset,
+            epochs,
+            model_size,
+            resolution,
+            start_frame,
+            num_frames,
+        )
+        session = self.store.get(request.session_hash if request else None)
+        if session.busy:
+            raise gr.Error(
+                "A restoration is already running in this tab: wait for it or press Stop."
+            )
+        session.busy = True
+        started = False
+        try:
+            output_folder = session.new_run_directory()
+            stem = Path(fields.video if isinstance(fields.video, str) else "video").stem
+            job, info = build_job(
+                fields,
+                session,
+                self.guard,
+                output=output_folder / f"{stem}_restored.mp4",
+                limits=self.limits,
+                device=self.device,
+            )
+            session.stop.clear()
+            session.result = None
+            progress(0, desc="Reading the video and building the mask")
+            events = run_job_events(job, session.stop, on_exit=lambda: self.store.release(session))
+            started = True
+        except ValueError as error:
+            raise gr.Error(str(error)) from None
+        finally:
+            if not started:
+                self.store.release(session)
+        skip = gr.skip()
+        bar = None
+        last_status = 0.0
+        prepared = None
+        try:
+            for event in events:
+                if isinstance(event, Prepared):
+                    prepared = event.prepared
+                elif isinstance(event, Step):
+                    if event.message:
+                        gr.Info(event.message)
+                        continue
+                    if bar is None:
+                        bar = tqdm(total=event.total_steps, desc="Fitting", unit="step")
+                    bar.update(event.step - bar.n)
+                    now = time.monotonic()
+                    if now - last_status >= STATUS_SECONDS or event.step == event.total_steps:
+                        last_status = now
+                        stopping = " · stopping…" if session.stop.is_set() else ""
+                        yield (step_status(event) + stopping, *[skip] * 6)
+                elif isinstance(event, Preview):
+                    yield (skip, event.image, *[skip] * 5)
+                elif isinstance(event, Failed):
+                    raise gr.Error(event.message)
+                elif isinstance(event, Finished):
+                    if prepared is not None:
+                        steps = event.report.result.info.get("steps", 0)
+                        self.speeds.record_run(job, prepared, event.report.result.timings, steps)
+                    yield self._finished(event.report, session, info.name)
+        finally:
+            events.close()  # a visitor who left stops the fit (the result is still written)
+            if bar is not None:
+                bar.close()
+
+    def _finished(self, report: JobReport, session, name: str) -> tuple:
+        result = report.result
+        before = frames_to_uint8(report.prepared.corrupted)
+        after = frames_to_uint8(result.restored)
+        session.result = RunResult(before, after)
+        num_frames = before.shape[0]
+        info = result.info
+        fit_seconds = result.timings.get("fit_seconds", 0.0)
+        headline = (
+            f"**Stopped early** after {info.get('epochs_run', 0)} complete epochs: this is "
+            "the best result so far."
+            if result.stopped
+            else f"**Done**: {info.get('epochs_run', 0)} epochs in {_seconds(fit_seconds)}."
+        )
+        lines = [
+            headline,
+            f"{name} restored: {num_frames} frames at {before.shape[2]}x{before.shape[1]}.",
+        ]
+        if report.metrics is None:
+            lines.append("No ground truth for this corruption, so no metrics.")
+        lines += [f"Note: {note}" for note in report.prepared.notes + info.get("notes", [])]
+        downloads = [
+            str(report.outputs[key])
+            for key in ("video", "compare", "model", "metrics")
+            if key in report.outputs and report.outputs[key].exists()
+        ]
+        slider = gr.update(
+            minimum=0, maximum=max(num_frames - 1, 1), value=0, interactive=num_frames > 1
+        )
+        return (
+            "\n\n".join(lines),
+            gr.skip(),
+            str(report.outputs["video"]),
+            (before[0], after[0]),
+            slider,
+            metrics_table(report.metrics),
+            downloads,
+        )
+
+    def stop(self, request: gr.Request) -> str:
+        """The Stop button: end the fit after its current step; the result so far is written."""
+        session = self.store.get(request.session_hash if request else None)
+        if not session.busy:
+            return "Nothing is running."
+        session.stop.set()
+        return "Stopping: the best result so far is being written…"
+
+    # --- output -------------------------------------------------------------------------------
+
+    def show_frame(self, request: gr.Request, index: float | None):
+        """The before/after pair of another frame of the last result."""
+        session = self.store.get(request.session_hash if request else None)
+        if session.result is None:
+            return gr.skip()
+        frames = session.result.before.shape[0]
+        index = int(np.clip(int(index or 0), 0, frames - 1))
+        return session.result.before[index], session.result.after[index]
+
+    def close(self, request: gr.Request) -> None:
+        """The tab closed: stop its fit and remove its files."""
+        self.store.close(request.session_hash if request else None)

@@ -1,0 +1,223 @@
+"""From what a visitor entered in the app to a `restore.jobs.Job`, checked on the way.
+
+The app never takes a path typed by a visitor: files come only from Gradio's upload folder (or the
+bundled example the app itself copied), and every number or choice is checked against `Limits`.
+A drawn mask is saved as a PNG of the strokes and handed to the engine like an uploaded mask image
+(one image applies to every frame; the engine rescales it to the working resolution).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+import masks
+from apps.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    VideoInfo,
+    check_request,
+    check_settings,
+    parse_working_resolution,
+    probe_video,
+)
+from apps.sessions import Session
+from masks.user import IMAGE_SUFFIXES
+from restore.config import preset
+from restore.errors import InputError
+from restore.jobs import Job
+
+PROBLEMS: dict[str, str] = {
+    "boxes": "Boxes (HNeRV protocol: five boxes)",
+    "center": "Centre box",
+    "draw": "Draw on the first frame",
+    "upload": "Upload a mask (image, images or mask video)",
+    "noise": "Noise (denoise)",
+}
+"""Value -> label of the 'what is wrong' choices."""
+
+PRESET_NAMES: dict[str, str] = {"fast": "fast", "balanced": "balanced", "best": "paper"}
+"""App preset -> engine preset (`restore.config.PRESETS`)."""
+
+NOISE_KINDS: tuple[str, ...] = tuple(masks.NOISE_KINDS)
+
+
+@dataclass
+class RunRequest:
+    """The app's inputs, as Gradio hands them over (before any checking)."""
+
+    video: str | None
+    problem: str = "boxes"
+    drawing: dict[str, Any] | None = None  # gr.ImageEditor value (numpy RGBA layers)
+    mask_files: list[str] | str | None = None  # gr.File uploads
+    mask_invert: bool = False
+    add_noise: bool = True
+    noise_kind: str = "gaussian"
+    noise_level: float | None = 0  # 0: the kind's default
+    noise_as_holes: bool = False
+    preset: str = "fast"
+    epochs: float | None = None
+    model_size: float | None = None
+    resolution: str | None = "original"
+    start_frame: float | None = 0
+    num_frames: float | None = 0  # 0: all frames from start_frame
+
+
+class UploadGuard:
+    """Accepts a file only from Gradio's upload folder or the app's own example folder."""
+
+    def __init__(self, extra_roots: list[Path] | None = None) -> None:
+        self.extra_roots = [Path(root).resolve() for root in extra_roots or []]
+
+    def roots(self) -> list[Path]:
+        from gradio.utils import get_upload_folder
+
+        return [Path(get_upload_folder()).resolve(), *self.extra_roots]
+
+    def file(self, value: Any, what: str) -> tuple[Path, str]:
+        """The resolved upload path and the visitor's file name."""
+        path_text = value.get("path") if isinstance(value, dict) else value
+        if not isinstance(path_text, str) or not path_text:
+            raise InputError(f"{what}: no file was uploaded")
+        path = Path(path_text).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots()) or not path.is_file():
+            raise InputError(f"{what}: only files uploaded through the app are accepted")
+        return path, path.name
+
+
+def _integer(value: float | None, what: str, *, minimum: int) -> int | None:
+    if value is None or value == "":
+        return None
+    number = float(value)
+    if not number.is_integer() or number < minimum:
+        raise InputError(f"{what}: expected a whole number >= {minimum}, got {value}")
+    return int(number)
+
+
+def _choice(value: str, choices: dict[str, str] | tuple[str, ...], what: str) -> str:
+    if value not in choices:
+        raise InputError(f"{what}: unknown choice {value!r}; expected one of {', '.join(choices)}")
+    return value
+
+
+def inspect_video(
+    request: RunRequest, guard: UploadGuard, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Path, VideoInfo]:
+    """The checked upload path and what it holds (size, frames) — raises before any decoding."""
+    if request.video is None:
+        raise InputError("upload a video first (or pick the example clip)")
+    path, name = guard.file(request.video, "video")
+    return path, probe_video(path, name, limits)
+
+
+def build_job(
+    request: RunRequest,
+    session: Session,
+    guard: UploadGuard,
+    *,
+    output: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    device: str = "auto",
+) -> tuple[Job, VideoInfo]:
+    """Check every input and state the job; nothing is decoded beyond the first frame.
+
+    Raises:
+        InputError: one line saying what is wrong and how to fix it.
+    """
+    problem = _choice(request.problem, PROBLEMS, "what is wrong")
+    preset_name = _choice(request.preset, PRESET_NAMES, "preset")
+    path, info = inspect_video(request, guard, limits)
+    start = _integer(request.start_frame, "first frame", minimum=0) or 0
+    max_frames = _integer(request.num_frames, "number of frames", minimum=0) or None  # 0: all
+    resize = parse_working_resolution(request.resolution, info)
+    frames = check_request(info, resize=resize, start=start, max_frames=max_frames, limits=limits)
+    epochs = _integer(request.epochs, "epochs", minimum=1)
+    model_size = None if request.model_size in (None, "") else float(request.model_size)
+    check_settings(epochs, model_size, limits)
+    config = preset(PRESET_NAMES[preset_name], epochs=epochs, model_size=model_size, device=device)
+    job = Job(
+        input=path,
+        task="denoise" if problem == "noise" else "inpaint",
+        config=config,
+        output=output,
+        start=start,
+        max_frames=frames,
+        resize=resize,
+        compare=True,
+        save_model=True,
+    )
+    if problem in ("boxes", "center"):
+        job.mask = problem
+    elif problem == "draw":
+        job.mask = str(_save_drawing(request.drawing, session))
+        job.mask_resize = True
+    elif problem == "upload":
+        job.mask = str(_collect_mask_files(request.mask_files, session, guard))
+        job.mask_resize = True
+        job.mask_invert = bool(request.mask_invert)
+    elif request.add_noise:
+        kind = _choice(request.noise_kind, NOISE_KINDS, "noise kind")
+        level = float(request.noise_level or 0)  # 0 or blank: the kind's default level
+        if not 0 <= level <= 1:
+            raise InputError(f"noise level: expected a number from 0 to 1, got {level:g}")
+        job.add_noise = f"{kind}:{level:g}" if level > 0 else kind
+        if request.noise_as_holes:
+            if kind not in masks.IMPULSE_KINDS:
+                raise InputError(
+                    f"{kind} noise changes every pixel, so it has no holes; treating noisy pixels "
+                    f"as holes works with {', '.join(masks.IMPULSE_KINDS)}"
+                )
+            job.noise_mask = True
+    return job, info
+
+
+def _save_drawing(drawing: dict[str, Any] | None, session: Session) -> Path:
+    """Save the brush strokes (any layer, any colour) as a white-on-black mask PNG."""
+    layers = [layer for layer in (drawing or {}).get("layers") or [] if layer is not None]
+    painted = None
+    for layer in layers:
+        array = np.asarray(layer)
+        if array.ndim == 3 and array.shape[2] == 4:
+            strokes = array[..., 3] > 0
+        elif array.ndim == 3:
+            strokes = array.max(axis=2) > 0
+        else:
+            strokes = array > 0
+        painted = strokes if painted is None else painted | strokes
+    if painted is None or not painted.any():
+        raise InputError(
+            "the drawn mask is empty: paint over what should be removed on the first frame "
+            "(brush tool), then run again"
+        )
+    path = session.scratch_directory("drawing") / "drawn_mask.png"
+    Image.fromarray(painted.astype(np.uint8) * 255).save(path)
+    return path
+
+
+def _collect_mask_files(
+    files: list[str] | str | None, session: Session, guard: UploadGuard
+) -> Path:
+    """One uploaded mask file as is, or several images gathered in a folder (one per frame)."""
+    if isinstance(files, (str, dict)):
+        files = [files]
+    if not files:
+        raise InputError(
+            "upload a mask: one image for every frame, one image per frame, or a video"
+        )
+    uploads = [guard.file(value, "mask") for value in files]
+    if len(uploads) == 1:
+        return uploads[0][0]
+    folder = session.scratch_directory("mask_frames")
+    for path, name in uploads:
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            raise InputError(f"mask {name}: several mask files must all be images, one per frame")
+        target = folder / name
+        if target.exists():
+            raise InputError(f"two mask files are both named {name}; name them in frame order")
+        shutil.copyfile(path, target)
+    return folder

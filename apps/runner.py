@@ -1,0 +1,178 @@
+"""Run one `restore.jobs.run_job` in a worker thread and turn its callbacks into events.
+
+The fit runs in its own thread so the Gradio handler stays free to stream progress, previews and
+the final result. The engine does all the work: this module only relays ``on_prepared`` /
+``on_progress``, asks the model for one frame every few epochs (``FitProgress.predict``, called
+inside the fit thread, where the model lives) and polls the session's stop flag.
+
+Frames are ``(T, 3, H, W)`` float32 in [0, 1] until they are handed to Gradio as ``(H, W, 3)``
+uint8 through `restore.io.frames_to_uint8`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from restore.composite import composite
+from restore.fit import FitProgress
+from restore.io import frames_to_uint8
+from restore.jobs import Job, JobReport, PreparedInput, run_job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepared:
+    """The video and mask were read; the fit is about to start."""
+
+    prepared: PreparedInput
+
+
+@dataclass
+class Step:
+    """One optimizer step finished (or the loop reported a message, e.g. a recovery)."""
+
+    epoch: int
+    epochs: int
+    step: int
+    total_steps: int
+    loss: float
+    psnr_known: float
+    elapsed: float
+    eta: float
+    message: str | None = None
+
+
+@dataclass
+class Preview:
+    """The current restoration of the preview frame, ``(H, W, 3)`` uint8 RGB."""
+
+    image: np.ndarray
+    epoch: int
+
+
+@dataclass
+class Finished:
+    report: JobReport
+
+
+@dataclass
+class Failed:
+    """The job raised. ``bad_input`` is False for a bug (the message is then generic)."""
+
+    message: str
+    bad_input: bool
+
+
+Event = Prepared | Step | Preview | Finished | Failed
+
+
+def preview_epochs(epochs: int, previews: int = 20) -> int:
+    """Epochs between two previews: about ``previews`` of them over the fit."""
+    return max(1, epochs // max(1, previews))
+
+
+def run_job_events(
+    job: Job,
+    stop: threading.Event,
+    *,
+    preview_frame: int = 0,
+    previews: int = 20,
+    on_exit: Callable[[], None] | None = None,
+    poll_seconds: float = 0.25,
+) -> Iterator[Event]:
+    """Run ``job`` in a thread and yield its events until `Finished` or `Failed`.
+
+    Closing the iterator early (the visitor left) sets ``stop``: the fit ends after its current
+    step and the engine still writes the best result so far into the job's output folder.
+
+    Args:
+        job: a checked job (`apps.inputs.build_job`).
+        stop: set it to end the fit early (the Stop button).
+        preview_frame: index of the frame shown during the fit.
+        previews: about how many previews to send over the fit.
+        on_exit: called in the worker thread once the job is over (frees the session).
+    """
+    events: queue.Queue[Event] = queue.Queue()
+    every = preview_epochs(job.config.epochs, previews)
+    state: dict[str, PreparedInput] = {}
+
+    def on_prepared(prepared: PreparedInput) -> None:
+        state["prepared"] = prepared
+        events.put(Prepared(prepared))
+
+    def on_progress(progress: FitProgress) -> None:
+        events.put(
+            Step(
+                progress.epoch,
+                progress.epochs,
+                progress.step,
+                progress.total_steps,
+                progress.loss,
+                progress.psnr_known,
+                progress.elapsed,
+                progress.eta,
+                progress.message,
+            )
+        )
+        due = progress.epoch_end and (
+            progress.epoch % every == 0 or progress.epoch in (1, progress.epochs) or stop.is_set()
+        )
+        if due and progress.predict is not None and "prepared" in state:
+            events.put(
+                Preview(_preview_frame(progress, state["prepared"], preview_frame), progress.epoch)
+            )
+
+    def work() -> None:
+        try:
+            report = run_job(
+                job, on_progress=on_progress, should_stop=stop.is_set, on_prepared=on_prepared
+            )
+            events.put(Finished(report))
+        except (ValueError, FileNotFoundError) as error:  # InputError is a ValueError
+            events.put(Failed(str(error), bad_input=True))
+        except Exception:  # a bug: log it, tell the visitor something went wrong
+            log.exception("restoration failed")
+            events.put(Failed("the restoration failed unexpectedly (see the server log)", False))
+        finally:
+            if on_exit is not None:
+                on_exit()
+
+    worker = threading.Thread(target=work, name="hnerv-restore-fit", daemon=True)
+    worker.start()
+    finished = False
+    try:
+        while True:
+            try:
+                event = events.get(timeout=poll_seconds)
+            except queue.Empty:
+                if not worker.is_alive() and events.empty():
+                    yield Failed("the restoration ended without a result", False)
+                    finished = True
+                    return
+                continue
+            yield event
+            if isinstance(event, Finished | Failed):
+                finished = True
+                return
+    finally:
+        if not finished:
+            stop.set()
+
+
+def _preview_frame(progress: FitProgress, prepared: PreparedInput, index: int) -> np.ndarray:
+    """Decode one frame with the model as it is now; inpainting keeps the known pixels."""
+    index = min(max(index, 0), prepared.corrupted.shape[0] - 1)
+    height, width = prepared.corrupted.shape[2:]
+    frame = progress.predict([index])[..., :height, :width]
+    if prepared.mask is not None:
+        frame = composite(
+            frame, prepared.corrupted[index : index + 1], prepared.mask[index : index + 1]
+        )
+    return frames_to_uint8(frame)[0]

@@ -1,0 +1,195 @@
+"""The served app driven through `gradio_client`: a restoration, bad inputs, Stop and the queue."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from apps.limits import Limits
+from restore.io import read_video, write_video
+
+OUTPUTS = ("status", "live", "video", "slider", "frame", "metrics", "downloads")
+
+
+def make_client(app_url: str, tmp_path: Path) -> Client:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir(exist_ok=True)
+    return Client(app_url, verbose=False, download_files=str(downloads), analytics_enabled=False)
+
+
+def restore_with(client: Client, video: Path, **settings) -> dict:
+    values = client.predict(video=handle_file(str(video)), api_name="/restore", **settings)
+    return dict(zip(OUTPUTS, values, strict=True))
+
+
+def metric_row(table: dict, label: str) -> dict:
+    rows = {row[0]: dict(zip(table["headers"], row, strict=True)) for row in table["data"]}
+    return rows[label]
+
+
+def noise_clip(path: Path, size: tuple[int, int], frames: int) -> Path:
+    """A valid H.264 clip of random pixels, ``size`` = (W, H)."""
+    generator = torch.Generator().manual_seed(0)
+    return write_video(path, torch.rand(frames, 3, size[1], size[0], generator=generator), 25.0)
+
+
+def text_as_mp4(path: Path) -> Path:
+    path.write_text("this is a text file, not a video\n" * 20)
+    return path
+
+
+def test_boxes_restoration_through_the_api(
+    app_url: str, clip_path: Path, clip_shape, small_settings: dict, tmp_path: Path
+) -> None:
+    frames, size = clip_shape
+    client = make_client(app_url, tmp_path)
+    result = restore_with(client, clip_path, problem="boxes", **small_settings)
+
+    assert "Done" in result["status"]
+    with av.open(result["video"]) as container:
+        codec = container.streams.video[0].codec_context
+        assert codec.name == "h264"
+        assert (codec.width, codec.height) == size
+    restored = read_video(result["video"])
+    assert (restored.num_frames, restored.width, restored.height) == (frames, *size)
+
+    holes = metric_row(result["metrics"], "PSNR in the holes (dB)")
+    assert holes["restored"] > holes["input"] + 3.0, result["metrics"]
+
+    names = sorted(Path(path).name for path in result["downloads"])
+    assert names == [
+        "blackswan_restored.compare.mp4",
+        "blackswan_restored.metrics.json",
+        "blackswan_restored.model.pt",
+        "blackswan_restored.mp4",
+    ]
+    before, after = (np.asarray(Image.open(image)) for image in result["slider"])
+    assert before.shape == after.shape == (size[1], size[0], 3)
+    assert not np.array_equal(before, after)  # the holes were filled
+
+
+def test_estimate_before_running(
+    app_url: str, clip_path: Path, small_settings: dict, tmp_path: Path
+) -> None:
+    client = make_client(app_url, tmp_path)
+    text = client.predict(
+        video=handle_file(str(clip_path)), problem="center", api_name="/estimate", **small_settings
+    )
+    assert text.startswith("Estimated run time: about "), text
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (
+            lambda tmp, limits: text_as_mp4(tmp / "notavideo.mp4"),
+            "cannot read video notavideo.mp4",
+        ),
+        (
+            lambda tmp, limits: noise_clip(tmp / "large.mp4", (320, 180), 2),
+            "is 320x180; the limit is 160x90 — choose a working resolution under Advanced",
+        ),
+        (
+            lambda tmp, limits: noise_clip(tmp / "long.mp4", (32, 32), limits.max_frames + 8),
+            "set 'number of frames' under Advanced to trim it",
+        ),
+    ],
+    ids=["text-renamed-mp4", "too-large-resolution", "too-many-frames"],
+)
+def test_bad_videos_get_a_readable_message(
+    app_url: str,
+    app_limits: Limits,
+    clip_path: Path,
+    small_settings: dict,
+    tmp_path: Path,
+    make,
+    expected: str,
+) -> None:
+    client = make_client(app_url, tmp_path)
+    with pytest.raises(AppError) as raised:
+        restore_with(client, make(tmp_path, app_limits), problem="boxes", **small_settings)
+    message = str(raised.value)
+    assert expected in message
+    assert "Traceback" not in message and str(tmp_path) not in message
+    # The app is still usable: the same session estimates a valid clip.
+    text = client.predict(video=handle_file(str(clip_path)), api_name="/estimate", **small_settings)
+    assert "about" in text
+
+
+def test_oversized_upload_is_refused(
+    app_url: str, app_limits: Limits, small_settings: dict, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.mp4"
+    big.write_bytes(b"\0" * int(app_limits.max_upload_bytes * 1.5))
+    client = make_client(app_url, tmp_path)
+    with pytest.raises(ValueError, match="exceeds the maximum file size"):
+        restore_with(client, big, problem="boxes", **small_settings)
+
+
+def test_too_large_video_runs_at_a_working_resolution(
+    app_url: str, small_settings: dict, tmp_path: Path
+) -> None:
+    large = noise_clip(tmp_path / "large.mp4", (320, 180), 4)
+    client = make_client(app_url, tmp_path)
+    settings = {**small_settings, "epochs": 2}
+    result = restore_with(client, large, problem="center", resolution="72p", **settings)
+    assert "4 frames at 128x72" in result["status"]
+
+
+def test_empty_drawing_is_refused(
+    app_url: str, clip_path: Path, clip_shape, small_settings: dict, tmp_path: Path
+) -> None:
+    _, (width, height) = clip_shape
+    blank = tmp_path / "layer.png"
+    Image.fromarray(np.zeros((height, width, 4), np.uint8)).save(blank)
+    background = tmp_path / "background.png"
+    Image.fromarray(np.full((height, width, 3), 128, np.uint8)).save(background)
+    drawing = {
+        "background": handle_file(str(background)),
+        "layers": [handle_file(str(blank))],
+        "composite": handle_file(str(background)),
+        "id": None,
+    }
+    client = make_client(app_url, tmp_path)
+    with pytest.raises(AppError, match="the drawn mask is empty"):
+        restore_with(client, clip_path, problem="draw", drawing=drawing, **small_settings)
+
+
+def test_stop_returns_the_result_so_far_and_the_queue_shows_places(
+    app_url: str, clip_path: Path, clip_shape, small_settings: dict, tmp_path: Path
+) -> None:
+    first, second = make_client(app_url, tmp_path), make_client(app_url, tmp_path)
+    long_run = first.submit(
+        video=handle_file(str(clip_path)), api_name="/restore", **{**small_settings, "epochs": 2000}
+    )
+    _wait_for(lambda: long_run.status().progress_data, "the long run to start fitting")
+    waiting = second.submit(
+        video=handle_file(str(clip_path)), api_name="/restore", **{**small_settings, "epochs": 2}
+    )
+    _wait_for(lambda: waiting.status().rank is not None, "the second visitor's queue place")
+    assert waiting.status().rank == 0  # first in line, behind the running fit
+
+    assert "Stopping" in first.predict(api_name="/stop")
+    stopped = dict(zip(OUTPUTS, long_run.result(timeout=120), strict=True))
+    assert "Stopped early" in stopped["status"]
+    assert read_video(stopped["video"]).num_frames == clip_shape[0]
+
+    done = dict(zip(OUTPUTS, waiting.result(timeout=120), strict=True))
+    assert "Done" in done["status"]
+
+
+def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

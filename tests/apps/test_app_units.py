@@ -1,0 +1,309 @@
+"""The app's parts without a server: limits, request checking, the fit relay, sessions, CLI."""
+
+from __future__ import annotations
+
+import ast
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from apps.cli import launch
+from apps.estimate import SpeedBook, estimate_run
+from apps.inputs import RunRequest, UploadGuard, build_job
+from apps.limits import (
+    Limits,
+    VideoInfo,
+    check_request,
+    parse_working_resolution,
+    probe_video,
+)
+from apps.runner import Failed, Finished, Prepared, Preview, Step, run_job_events
+from apps.sessions import SessionStore
+from restore.errors import InputError
+from restore.jobs import prepare_input
+
+APPS = Path(__file__).resolve().parents[2] / "apps"
+INFO = VideoInfo("clip.mp4", 1920, 1080, 25.0, 100)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SessionStore:
+    return SessionStore(tmp_path / "sessions")
+
+
+@pytest.fixture
+def guard(clip_path: Path, tmp_path: Path) -> UploadGuard:
+    """Treats the clip's folder and tmp_path as upload folders (a served app uses Gradio's)."""
+    return UploadGuard([clip_path.parent, tmp_path])
+
+
+def small_request(clip_path: Path, **fields) -> RunRequest:
+    return RunRequest(str(clip_path), **{"epochs": 4, "model_size": 0.05, **fields})
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("original", None),
+        ("", None),
+        ("240p", (426, 240)),
+        (" 72P ", (128, 72)),
+        ("432x240", (432, 240)),
+    ],
+)
+def test_working_resolution_forms(text: str, expected) -> None:
+    assert parse_working_resolution(text, INFO) == expected
+
+
+@pytest.mark.parametrize("text", ["big", "0x0", "-5p", "../../etc/passwd", "12x"])
+def test_working_resolution_rejects_other_text(text: str) -> None:
+    with pytest.raises(InputError, match="working resolution"):
+        parse_working_resolution(text, INFO)
+
+
+def test_limits_say_how_to_get_under_them() -> None:
+    limits = Limits()
+    with pytest.raises(InputError) as raised:
+        check_request(INFO, resize=None, start=0, max_frames=None, limits=limits)
+    assert str(raised.value) == (
+        "clip.mp4 is 1920x1080; the limit is 1280x720 — choose a working resolution under "
+        "Advanced (e.g. 720p)"
+    )
+    long = VideoInfo("long.mp4", 640, 360, 25.0, 1000)
+    with pytest.raises(InputError, match="has 1000 frames .* set 'number of frames' under Adv"):
+        check_request(long, resize=None, start=0, max_frames=None, limits=limits)
+    assert check_request(long, resize=None, start=10, max_frames=50, limits=limits) == 50
+    with pytest.raises(InputError, match="first frame 1000 is outside the video"):
+        check_request(long, resize=None, start=1000, max_frames=None, limits=limits)
+
+
+def test_probe_refuses_large_and_unreadable_files(tmp_path: Path, clip_path: Path) -> None:
+    info = probe_video(clip_path, "clip.mp4")
+    assert (info.width, info.height, info.num_frames) == (128, 72, 6)
+    with pytest.raises(InputError, match=r"clip.mp4 is 0 MB; the limit is 0.001 MB"):
+        probe_video(clip_path, "clip.mp4", Limits(max_upload_mb=0.001))
+    text = tmp_path / "secret-server-path.mp4"
+    text.write_text("not a video")
+    with pytest.raises(InputError) as raised:
+        probe_video(text, "holiday.mp4")
+    assert "holiday.mp4" in str(raised.value) and str(tmp_path) not in str(raised.value)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def test_only_uploaded_files_are_read(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    session = store.get("visitor")
+    for path in ("/etc/passwd", str(clip_path.parent / ".." / "elsewhere.mp4"), ""):
+        with pytest.raises(InputError, match="only files uploaded|no file was uploaded"):
+            build_job(RunRequest(path), session, guard, output=session.directory / "o.mp4")
+    with pytest.raises(InputError, match="only files uploaded"):
+        build_job(
+            small_request(clip_path, problem="upload", mask_files=["/etc/hostname"]),
+            session,
+            guard,
+            output=session.directory / "o.mp4",
+        )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"problem": "everything"}, "what is wrong: unknown choice"),
+        ({"preset": "paper"}, "preset: unknown choice"),
+        ({"epochs": 2.5}, "epochs: expected a whole number"),
+        ({"epochs": 10**6}, "epochs: expected a whole number from 1 to 1000"),
+        ({"model_size": 50.0}, "model size: expected 0.01 to 5 million"),
+        ({"start_frame": -1}, "first frame: expected a whole number >= 0"),
+        ({"problem": "noise", "noise_kind": "rm -rf"}, "noise kind: unknown choice"),
+        ({"problem": "noise", "noise_level": 3}, "noise level: expected a number from 0 to 1"),
+        ({"problem": "noise", "noise_as_holes": True}, "gaussian noise changes every pixel"),
+        ({"problem": "upload"}, "upload a mask"),
+        ({"problem": "draw"}, "the drawn mask is empty"),
+    ],
+)
+def test_every_typed_value_is_checked(
+    clip_path: Path, store: SessionStore, guard: UploadGuard, fields: dict, message: str
+) -> None:
+    session = store.get("visitor")
+    request = small_request(clip_path, **fields)
+    with pytest.raises(InputError, match=message):
+        build_job(request, session, guard, output=session.directory / "o.mp4")
+
+
+def test_drawing_becomes_a_mask_for_every_frame(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    layer = np.zeros((36, 64, 4), np.uint8)  # drawn at half the video size
+    layer[10:20, 20:40, 3] = 255
+    request = small_request(clip_path, problem="draw", drawing={"layers": [layer]})
+    session = store.get("visitor")
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    prepared = prepare_input(job)
+    assert prepared.mask.shape == (6, 1, 72, 128)
+    assert bool((prepared.mask[:, :, 20:40, 40:80] == 1).all())
+    assert float(prepared.mask.mean()) == pytest.approx(20 * 40 / (72 * 128), rel=0.1)
+    assert prepared.clean is None  # a drawn mask has no ground truth
+
+
+def test_uploaded_mask_images_one_per_frame(
+    clip_path: Path, store: SessionStore, guard: UploadGuard, tmp_path: Path
+) -> None:
+    files = []
+    for index in range(6):
+        image = np.zeros((72, 128), np.uint8)
+        image[5 * index : 5 * index + 10, 10:30] = 255
+        path = tmp_path / "upload" / str(index) / f"mask_{index}.png"
+        path.parent.mkdir(parents=True)
+        Image.fromarray(image).save(path)
+        files.append(str(path))
+    request = small_request(clip_path, problem="upload", mask_files=files[::-1])
+    session = store.get("visitor")
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    mask = prepare_input(job).mask
+    for index in range(6):  # natural order of the file names, not the upload order
+        assert bool((mask[index, 0, 5 * index : 5 * index + 10, 10:30] == 1).all())
+
+
+def test_synthetic_noise_keeps_the_reference(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    request = small_request(clip_path, problem="noise", noise_kind="white", noise_as_holes=True)
+    session = store.get("visitor")
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    assert (job.task, job.add_noise, job.noise_mask) == ("denoise", "white", True)
+    prepared = prepare_input(job)
+    assert prepared.clean is not None and prepared.mask is not None
+
+
+# --- the fit relay, the estimate ------------------------------------------------------------
+
+
+def test_run_relays_progress_previews_and_the_result(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    session = store.get("visitor")
+    job, _ = build_job(
+        small_request(clip_path, problem="center"),
+        session,
+        guard,
+        output=session.directory / "o.mp4",
+    )
+    events = list(run_job_events(job, threading.Event(), previews=2))
+    kinds = [type(event) for event in events]
+    assert kinds[0] is Prepared and kinds[-1] is Finished
+    steps = [event for event in events if isinstance(event, Step)]
+    assert [step.step for step in steps] == list(range(1, 13))  # 3 steps x 4 epochs
+    previews = [event for event in events if isinstance(event, Preview)]
+    assert [preview.epoch for preview in previews] == [1, 2, 4]
+    assert previews[0].image.shape == (72, 128, 3) and previews[0].image.dtype == np.uint8
+    assert events[-1].report.outputs["video"].is_file()
+
+
+def test_stop_flag_ends_the_fit_with_a_result(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    session = store.get("visitor")
+    request = small_request(clip_path, problem="center", epochs=500)
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    stop = threading.Event()
+    for event in run_job_events(job, stop):
+        if isinstance(event, Step) and event.step == 5:
+            stop.set()
+    assert isinstance(event, Finished) and event.report.result.stopped
+    assert event.report.outputs["video"].is_file()
+
+
+def test_engine_errors_become_messages(clip_path: Path, store: SessionStore, guard) -> None:
+    session = store.get("visitor")
+    request = small_request(clip_path, problem="center", model_size=0.01)
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    events = list(run_job_events(job, threading.Event()))
+    assert isinstance(events[-1], Failed) and events[-1].bad_input
+    assert "model size" in events[-1].message
+
+
+def test_estimate_probes_once_then_knows_the_speed(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    session = store.get("visitor")
+    job, _ = build_job(
+        small_request(clip_path, problem="center"),
+        session,
+        guard,
+        output=session.directory / "o.mp4",
+    )
+    prepared = prepare_input(job)
+    book = SpeedBook()
+    first = estimate_run(job, prepared, book)
+    assert first.total_steps == 12 and first.seconds > 0 and first.speed.source == "probe"
+    assert estimate_run(job, prepared, book).speed is first.speed
+    assert first.describe().startswith("about ")
+    assert not list(session.directory.glob("*.mp4"))  # a probe writes nothing
+
+
+# --- sessions, CLI, layering ----------------------------------------------------------------
+
+
+def test_session_files_are_removed_when_the_tab_closes(store: SessionStore) -> None:
+    session = store.get("tab")
+    run = session.new_run_directory()
+    (run / "x.mp4").write_bytes(b"x")
+    assert store.get("tab") is session
+    store.close("tab")
+    assert not session.directory.exists() and session.stop.is_set()
+
+    busy = store.get("busy-tab")
+    busy.busy = True
+    store.close("busy-tab")
+    assert busy.directory.exists()  # the fit still writes there
+    store.release(busy)
+    assert not busy.directory.exists()
+
+    store.get("another")
+    store.close_all()
+    assert not store.root.exists()
+
+
+def test_idle_sessions_are_swept(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "sessions", idle_seconds=0.0)
+    old = store.get("client-that-never-unloads")
+    store.get("new-visitor")
+    assert not old.directory.exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"host": "example.com"}, "--host: expected an IP address"),
+        ({"port": 0}, "--port: expected a number from 1 to 65535"),
+        ({"port": 70000}, "--port"),
+        ({"device": "tpu"}, "--device"),
+    ],
+)
+def test_launch_checks_its_options_before_serving(arguments: dict, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        launch(**arguments)
+
+
+def test_apps_hold_no_maths_and_import_one_way() -> None:
+    """apps/ imports restore and masks (never evaluation) and never torch: the engine computes."""
+    for source in APPS.glob("*.py"):
+        tree = ast.parse(source.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                root = name.split(".")[0]
+                assert root not in ("torch", "evaluation", "cv2"), f"{source.name} imports {name}"
