@@ -18,7 +18,7 @@ demo: $(BIN)/.installed
 	$(BIN)/restore demo -o demo-output
 
 test: $(BIN)/.installed
-	@if [ -f scripts/ensure_chromium.sh ]; then bash scripts/ensure_chromium.sh; fi
+	sh scripts/ensure_chromium.sh || true
 	$(BIN)/python -m pytest
 
 test-slow: $(BIN)/.installed

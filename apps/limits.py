@@ -11,10 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
-
 from restore.errors import InputError
-from restore.io import parse_resize, read_video
+from restore.io import container_frame_count, parse_resize, read_video
 
 
 @dataclass(frozen=True)
@@ -92,24 +90,11 @@ def probe_video(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> Video
     except InputError as error:
         raise InputError(_hide_path(str(error), path, name)) from None
     height, width = first.height, first.width
-    num_frames = _container_frame_count(path)
+    num_frames = container_frame_count(path)
     if num_frames is None:
         # Count by decoding at 16x16: cheap in memory, and a corrupt tail shows up here, not later.
         num_frames = read_video(path, resize=(16, 16)).num_frames
     return VideoInfo(name, width, height, first.fps, num_frames)
-
-
-def _container_frame_count(path: Path) -> int | None:
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            if stream.frames:
-                return int(stream.frames)
-            if stream.duration and stream.time_base and stream.average_rate:
-                return round(float(stream.duration * stream.time_base * stream.average_rate))
-    except (av.FFmpegError, IndexError):
-        return None
-    return None
 
 
 def _hide_path(message: str, path: Path, name: str) -> str:

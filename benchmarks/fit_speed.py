@@ -34,8 +34,11 @@ def load_frames(root: Path, sequence: str, count: int, width: int, height: int) 
     if not paths:
         sys.exit(f"no frames for {sequence} under {root}")
     frames = [
-        cv2.resize(cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB), (width, height),
-                   interpolation=cv2.INTER_AREA)
+        cv2.resize(
+            cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB),
+            (width, height),
+            interpolation=cv2.INTER_AREA,
+        )
         for p in paths
     ]
     return torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float() / 255
@@ -77,8 +80,15 @@ def main() -> None:
     known = torch.nn.functional.pad(1 - mask, pad, value=0.0)
     overrides = {"k_max": args.k_max} if args.k_max else {}
     torch.manual_seed(0)
-    model = create_model(args.model, num_frames=frames.shape[0], height=padded_h, width=padded_w,
-                         size=args.model_size, strides=strides, **overrides)
+    model = create_model(
+        args.model,
+        num_frames=frames.shape[0],
+        height=padded_h,
+        width=padded_w,
+        size=args.model_size,
+        strides=strides,
+        **overrides,
+    )
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -112,8 +122,11 @@ def main() -> None:
         inputs = target.to(device)
         if args.channels_last:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
-        embeddings = torch.cat([model.encode(inputs[i : i + 8]) for i in range(0, len(inputs), 8)]) \
-            if hasattr(model, "encode") else None
+        embeddings = None
+        if hasattr(model, "encode"):  # HNeRV: decode from stored embeddings, as the paper times it
+            embeddings = torch.cat(
+                [model.encode(inputs[i : i + 8]) for i in range(0, len(inputs), 8)]
+            )
         for _ in range(2):  # warm-up and timed
             if device.type == "cuda":
                 torch.cuda.synchronize()
@@ -135,17 +148,27 @@ def main() -> None:
 
     size = model.size_report()
     print(f"device: {describe_device(device)}")
-    print(f"video: {args.sequence} {frames.shape[0]} frames {width}x{height} "
-          f"(padded {padded_w}x{padded_h}), strides {strides}")
-    print(f"model: {args.model} total {size['total'] / 1e6:.3f}M "
-          f"(decoder {size['decoder'] / 1e6:.3f}M, embeddings {size['embedding'] / 1e6:.3f}M)")
-    print(f"batch {args.batch_size}, channels_last {args.channels_last}, "
-          f"threads {torch.get_num_threads()}")
-    print(f"fit: {fit_fps:.2f} frames/s  ({1 / fit_fps:.4f} s per frame per epoch; "
-          f"{frames.shape[0] / fit_fps:.1f} s per epoch of {frames.shape[0]} frames)")
+    print(
+        f"video: {args.sequence} {frames.shape[0]} frames {width}x{height} "
+        f"(padded {padded_w}x{padded_h}), strides {strides}"
+    )
+    print(
+        f"model: {args.model} total {size['total'] / 1e6:.3f}M "
+        f"(decoder {size['decoder'] / 1e6:.3f}M, embeddings {size['embedding'] / 1e6:.3f}M)"
+    )
+    print(
+        f"batch {args.batch_size}, channels_last {args.channels_last}, "
+        f"threads {torch.get_num_threads()}"
+    )
+    print(
+        f"fit: {fit_fps:.2f} frames/s  ({1 / fit_fps:.4f} s per frame per epoch; "
+        f"{frames.shape[0] / fit_fps:.1f} s per epoch of {frames.shape[0]} frames)"
+    )
     print(f"peak memory: {peak_memory_mib(device):.0f} MiB")
-    print(f"decode: {frames.shape[0] / decode_seconds:.1f} frames/s decoder only, "
-          f"{frames.shape[0] / full_seconds:.1f} frames/s encoder + decoder")
+    print(
+        f"decode: {frames.shape[0] / decode_seconds:.1f} frames/s decoder only, "
+        f"{frames.shape[0] / full_seconds:.1f} frames/s encoder + decoder"
+    )
 
 
 if __name__ == "__main__":

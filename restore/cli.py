@@ -33,6 +33,12 @@ ModelSize = Annotated[
 BatchSize = Annotated[int | None, typer.Option(help="Frames per optimizer step.")]
 Loss = Annotated[str | None, typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim.")]
 Strides = Annotated[str | None, typer.Option(help="Decoder strides, e.g. 5,3,2,2,2 (auto).")]
+ChannelsLast = Annotated[
+    bool | None, typer.Option(help="NHWC convolutions (speed differs by machine: measure).")
+]
+Prefill = Annotated[
+    str | None, typer.Option(help="What HNeRV's encoder sees in holes: none | mean | telea.")
+]
 Device = Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")]
 Seed = Annotated[int, typer.Option(help="Random seed (initialisation, order, noise).")]
 Start = Annotated[int, typer.Option(help="Skip this many frames first.")]
@@ -162,6 +168,8 @@ def inpaint(
     batch_size: BatchSize = None,
     loss: Loss = None,
     strides: Strides = None,
+    channels_last: ChannelsLast = None,
+    prefill: Prefill = None,
     device: Device = "auto",
     seed: Seed = 0,
     start: Start = 0,
@@ -184,6 +192,8 @@ def inpaint(
             batch_size=batch_size,
             loss=loss,
             strides=strides,
+            channels_last=channels_last,
+            prefill=prefill,
             device=device,
             seed=seed,
         )
@@ -234,6 +244,8 @@ def denoise(
     batch_size: BatchSize = None,
     loss: Loss = None,
     strides: Strides = None,
+    channels_last: ChannelsLast = None,
+    prefill: Prefill = None,
     device: Device = "auto",
     seed: Seed = 0,
     start: Start = 0,
@@ -256,6 +268,8 @@ def denoise(
             batch_size=batch_size,
             loss=loss,
             strides=strides,
+            channels_last=channels_last,
+            prefill=prefill,
             device=device,
             seed=seed,
         )

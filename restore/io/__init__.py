@@ -12,6 +12,7 @@ from restore.io.reading import (
     DEFAULT_FOLDER_FPS,
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
+    container_frame_count,
     parse_resize,
     read_video,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "check_output_path",
+    "container_frame_count",
     "crop_to",
     "demo_clip_path",
     "frames_to_uint8",

@@ -240,3 +240,17 @@ def _decode_with_opencv(
     if decoded == 0:
         return None
     return images, decoded, float(rate) if rate and rate > 0 else DEFAULT_FOLDER_FPS
+
+
+def container_frame_count(path: str | Path) -> int | None:
+    """Frame count a video file's header declares (no decoding); None when it says nothing."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            if stream.frames:
+                return int(stream.frames)
+            if stream.duration and stream.time_base and stream.average_rate:
+                return round(float(stream.duration * stream.time_base * stream.average_rate))
+    except (av.FFmpegError, IndexError):
+        return None
+    return None

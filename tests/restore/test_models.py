@@ -58,7 +58,7 @@ def test_paper_architecture_bunny_0_75m() -> None:
     assert kernels == [1, 3, 5, 5, 5]
     widths = [
         block.conv.out_channels // (s * s)
-        for block, s in zip(model.decoder.blocks, (5, 4, 4, 2, 2))
+        for block, s in zip(model.decoder.blocks, (5, 4, 4, 2, 2), strict=True)
     ]
     assert widths == [40, 33, 28, 23, 19]
     assert model.grid == (2, 4)
