@@ -2,8 +2,9 @@
 
 `overlay` tints the holes of a video for the CLI's `--preview` and the app. `masked_fraction` and
 `never_visible_fraction` summarise a mask; `check_propagation` warns when some hole pixels are
-masked in every frame: no frame shows the background there (a fixed hole over a static camera), so
-nothing can be propagated from other frames and only spatial inpainting can fill them.
+masked at the same place in every frame: over a static camera no frame shows the background there,
+so nothing can be propagated from other frames and only spatial inpainting can fill them (a moving
+camera or scene can still reveal it, which flow-guided propagation exploits).
 
 Frames are float32 `(T, 3, H, W)` RGB in [0, 1]; masks are `(T, 1, H, W)`, 1 = missing.
 """
@@ -121,6 +122,6 @@ def check_propagation(mask: torch.Tensor) -> str | None:
     ever = float((mask > 0).any(dim=0).double().mean())
     return (
         f"{100 * never:.2f}% of the frame ({100 * never / ever:.0f}% of the hole area) is masked "
-        "in every frame: no frame shows the background there, so nothing can be propagated from "
-        "other frames and only spatial inpainting can fill it"
+        "at the same place in every frame: unless the camera or the scene moves, no frame shows "
+        "what is behind it, and only spatial inpainting can fill it"
     )
