@@ -68,7 +68,9 @@ def test_check_propagation_warns_on_fixed_holes():
     assert check_propagation(moving_dot(4)) is None
     assert check_propagation(torch.zeros(3, 1, 8, 8)) is None
     message = check_propagation(box_masks(10, 240, 432))
-    assert message.startswith("0.69% of the frame (100% of the hole area) is masked in every frame")
+    assert message.startswith(
+        "0.69% of the frame (100% of the hole area) is masked at the same place in every frame"
+    )
     assert "unless the camera or the scene moves" in message
     assert "only spatial inpainting can fill it" in message
     partial = moving_dot(4)
