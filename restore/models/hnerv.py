@@ -21,6 +21,7 @@ from restore.models.layers import (
     upsample_stack,
     upsample_stack_size,
 )
+from restore.models.strides import embedding_grid
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,10 @@ class HNeRV(nn.Module):
 
     def __init__(self, config: HNeRVConfig, num_frames: int, height: int, width: int) -> None:
         super().__init__()
-        product = math.prod(config.strides)
-        if height % product or width % product:
-            raise ValueError(
-                f"frame {height}x{width} is not divisible by the strides' product {product} "
-                f"(strides {config.strides}); pad the video first"
-            )
         self.config = config
         self.num_frames = num_frames
         self.frame_size = (height, width)
-        self.grid = (height // product, width // product)
+        self.grid = embedding_grid(height, width, config.strides)
         self.encoder = ConvNeXtEncoder(
             config.strides, config.encoder_dim, config.embed_dim, config.encoder_blocks
         )

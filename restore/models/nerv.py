@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from restore.models.layers import positional_encoding, upsample_stack, upsample_stack_size
+from restore.models.strides import embedding_grid
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,10 @@ class NeRV(nn.Module):
 
     def __init__(self, config: NeRVConfig, num_frames: int, height: int, width: int) -> None:
         super().__init__()
-        product = math.prod(config.strides)
-        if height % product or width % product:
-            raise ValueError(
-                f"frame {height}x{width} is not divisible by the strides' product {product} "
-                f"(strides {config.strides}); pad the video first"
-            )
         self.config = config
         self.num_frames = num_frames
         self.frame_size = (height, width)
-        self.grid = (height // product, width // product)
+        self.grid = embedding_grid(height, width, config.strides)
         cells = self.grid[0] * self.grid[1]
         self.mlp = nn.Sequential(
             nn.Linear(2 * config.pe_levels, config.hidden),

@@ -29,6 +29,17 @@ def padded_size(height: int, width: int, strides: tuple[int, ...]) -> tuple[int,
     return math.ceil(height / product) * product, math.ceil(width / product) * product
 
 
+def embedding_grid(height: int, width: int, strides: tuple[int, ...]) -> tuple[int, int]:
+    """``(h, w)`` of the embedding grid; ValueError unless the strides' product divides H, W."""
+    product = math.prod(strides)
+    if height % product or width % product:
+        raise ValueError(
+            f"frame {height}x{width} is not divisible by the strides' product {product} "
+            f"(strides {tuple(strides)}); pad the video first"
+        )
+    return height // product, width // product
+
+
 def choose_strides(height: int, width: int) -> tuple[int, ...]:
     """Pick decoder strides for a ``height x width`` frame.
 
