@@ -1,6 +1,6 @@
 """Print a Markdown table from the CLI's ``*.metrics.json`` files (one row per run).
 
-    python benchmarks/summarize_runs.py runs/blackswan/*.metrics.json
+python benchmarks/summarize_runs.py runs/blackswan/*.metrics.json
 """
 
 from __future__ import annotations
@@ -36,13 +36,17 @@ def main(paths: list[str]) -> None:
     def cell(value, fmt):
         return "–" if value is None else format(value, fmt)
 
-    print("| method | hole PSNR (dB) | frame PSNR, composited (dB) | raw output PSNR (dB) "
-          "| fit time (s) | s / frame / epoch | parameters |")
+    print(
+        "| method | hole PSNR (dB) | frame PSNR, composited (dB) | raw output PSNR (dB) "
+        "| fit time (s) | s / frame / epoch | parameters |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, holes, frame, raw, seconds, per_frame, size, _, _ in rows:
-        print(f"| {name} | {cell(holes, '.2f')} | {cell(frame, '.2f')} | {cell(raw, '.2f')} "
-              f"| {cell(seconds, '.1f')} | {cell(per_frame, '.3f')} "
-              f"| {cell(size and size / 1e6, '.3f') + 'M' if size else '–'} |")
+        print(
+            f"| {name} | {cell(holes, '.2f')} | {cell(frame, '.2f')} | {cell(raw, '.2f')} "
+            f"| {cell(seconds, '.1f')} | {cell(per_frame, '.3f')} "
+            f"| {cell(size and size / 1e6, '.3f') + 'M' if size else '–'} |"
+        )
     if rows:
         print(f"| masked input | {cell(rows[0][7], '.2f')} | {cell(rows[0][8], '.2f')} | | | | |")
 
