@@ -128,12 +128,39 @@ def _print_report(report) -> None:
             )
 
 
-def _job_options(**kwargs: Any) -> dict[str, Any]:
-    from restore.io import parse_resize
+CONFIG_OPTIONS = (
+    "method",
+    "epochs",
+    "model_size",
+    "batch_size",
+    "loss",
+    "strides",
+    "channels_last",
+    "prefill",
+    "device",
+    "seed",
+)
 
-    resize = kwargs.pop("resize")
-    kwargs["resize"] = parse_resize(resize) if resize else None
-    return kwargs
+
+def _job_from_options(task: str, options: dict[str, Any]):
+    """Build a ``Job`` from a command's parameters: config fields go to the preset, the rest
+    (input, output, mask and I/O options) to the job."""
+    from restore.io import parse_resize
+    from restore.jobs import Job
+
+    options = dict(options)
+    options.pop("debug")
+    config = _config(
+        options.pop("preset_name"), **{name: options.pop(name) for name in CONFIG_OPTIONS}
+    )
+    resize = options.pop("resize")
+    return Job(
+        input=options.pop("video"),
+        task=task,
+        config=config,
+        resize=parse_resize(resize) if resize else None,
+        **options,
+    )
 
 
 @app.command()
@@ -181,44 +208,9 @@ def inpaint(
     debug: Debug = False,
 ) -> None:
     """Fill holes (boxes, objects, a drawn or exported mask) in a video."""
-    from restore.jobs import Job
-
+    options = dict(locals())
     with _errors(debug):
-        config = _config(
-            preset_name,
-            method=method,
-            epochs=epochs,
-            model_size=model_size,
-            batch_size=batch_size,
-            loss=loss,
-            strides=strides,
-            channels_last=channels_last,
-            prefill=prefill,
-            device=device,
-            seed=seed,
-        )
-        job = Job(
-            input=video,
-            task="inpaint",
-            config=config,
-            output=output,
-            mask=mask,
-            **_job_options(
-                box_size=box_size,
-                mask_threshold=mask_threshold,
-                mask_invert=mask_invert,
-                mask_dilate=mask_dilate,
-                mask_resize=mask_resize,
-                davis_root=davis_root,
-                start=start,
-                max_frames=max_frames,
-                resize=resize,
-                compare=compare,
-                save_model=save_model,
-                save_frames=save_frames,
-                preview=preview,
-            ),
-        )
+        job = _job_from_options("inpaint", options)
         _run(job, debug)
 
 
@@ -257,38 +249,9 @@ def denoise(
     debug: Debug = False,
 ) -> None:
     """Remove noise from a video (the network's reconstruction is the output)."""
-    from restore.jobs import Job
-
+    options = dict(locals())
     with _errors(debug):
-        config = _config(
-            preset_name,
-            method=method,
-            epochs=epochs,
-            model_size=model_size,
-            batch_size=batch_size,
-            loss=loss,
-            strides=strides,
-            channels_last=channels_last,
-            prefill=prefill,
-            device=device,
-            seed=seed,
-        )
-        job = Job(
-            input=video,
-            task="denoise",
-            config=config,
-            output=output,
-            add_noise=add_noise,
-            noise_mask=noise_mask,
-            **_job_options(
-                start=start,
-                max_frames=max_frames,
-                resize=resize,
-                compare=compare,
-                save_model=save_model,
-                save_frames=save_frames,
-            ),
-        )
+        job = _job_from_options("denoise", options)
         _run(job, debug)
 
 
