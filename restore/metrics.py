@@ -291,11 +291,17 @@ def psnr_in_holes_per_frame(
 
 def _ssim_values_per_frame(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """pytorch_msssim SSIM of each frame (mean over channels), data_range 1.0; `(T,)` float64."""
+    return _per_frame_in_chunks(pytorch_msssim.ssim, prediction, target)
+
+
+def _per_frame_in_chunks(function, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``function`` (pytorch_msssim's ssim or ms_ssim) per frame, a few frames at a time to bound
+    memory, with data_range 1.0 and this module's window; ``(T,)`` float64 on the CPU."""
     values = []
     for start in range(0, prediction.shape[0], _SSIM_CHUNK_FRAMES):
         chunk = slice(start, start + _SSIM_CHUNK_FRAMES)
         values.append(
-            pytorch_msssim.ssim(
+            function(
                 prediction[chunk].detach().float(),
                 target[chunk].detach().float(),
                 data_range=1.0,
@@ -367,21 +373,7 @@ def ms_ssim(prediction: torch.Tensor, target: torch.Tensor) -> float | None:
     prediction, target = _check_pair(prediction, target)
     if min(target.shape[-2:]) <= MS_SSIM_MIN_SIDE_EXCLUSIVE:
         return None
-    values = []
-    for start in range(0, target.shape[0], _SSIM_CHUNK_FRAMES):
-        chunk = slice(start, start + _SSIM_CHUNK_FRAMES)
-        values.append(
-            pytorch_msssim.ms_ssim(
-                prediction[chunk].detach().float(),
-                target[chunk].detach().float(),
-                data_range=1.0,
-                size_average=False,
-                win_size=SSIM_WINDOW_SIZE,
-                win_sigma=SSIM_WINDOW_SIGMA,
-                K=(SSIM_K1, SSIM_K2),
-            )
-        )
-    return float(torch.cat(values).double().mean())
+    return float(_per_frame_in_chunks(pytorch_msssim.ms_ssim, prediction, target).mean())
 
 
 def _gaussian_window(size: int, sigma: float) -> torch.Tensor:
