@@ -56,56 +56,44 @@ def check_video_size(num_frames: int, height: int, width: int) -> None:
     check_positive_int("width", width)
 
 
+def _check_float_video(value: object, name: str, channels: int) -> torch.Tensor:
+    """A float tensor `(T, channels, H, W)` with values in [0, 1], or ValueError naming `name`."""
+    layout = f"(T, {channels}, H, W)"
+    if not isinstance(value, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor {layout}, got {type(value).__name__}")
+    if value.ndim != 4 or value.shape[1] != channels:
+        raise ValueError(f"{name} must have shape {layout}, got {tuple(value.shape)}")
+    if not value.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if value.numel() and (value.min() < 0 or value.max() > 1):
+        raise ValueError(
+            f"{name} values must lie in [0, 1], got "
+            f"[{value.min().item():g}, {value.max().item():g}]"
+        )
+    return value
+
+
 def check_mask_layout(mask: object, name: str = "mask") -> torch.Tensor:
     """Checks that `mask` is a float tensor `(T, 1, H, W)` with values in [0, 1].
-
-    Args:
-        mask: The candidate mask.
-        name: Argument name used in the error message.
 
     Returns:
         `mask`, unchanged.
 
     Raises:
         ValueError: If it is not a tensor, has another shape, is not floating point, or has values
-            outside [0, 1].
+            outside [0, 1]; the message names `name`.
     """
-    if not isinstance(mask, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor (T, 1, H, W), got {type(mask).__name__}")
-    if mask.ndim != 4 or mask.shape[1] != 1:
-        raise ValueError(f"{name} must have shape (T, 1, H, W), got {tuple(mask.shape)}")
-    if not mask.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor, got dtype {mask.dtype}")
-    if mask.numel() and (mask.min() < 0 or mask.max() > 1):
-        raise ValueError(
-            f"{name} values must lie in [0, 1], got [{mask.min().item():g}, {mask.max().item():g}]"
-        )
-    return mask
+    return _check_float_video(mask, name, channels=1)
 
 
 def check_frames(frames: object, name: str = "video") -> torch.Tensor:
     """Checks that `frames` is a float tensor `(T, 3, H, W)` with values in [0, 1].
-
-    Args:
-        frames: The candidate video.
-        name: Argument name used in the error message.
 
     Returns:
         `frames`, unchanged.
 
     Raises:
         ValueError: If it is not a tensor, has another shape, is not floating point, or has values
-            outside [0, 1].
+            outside [0, 1]; the message names `name`.
     """
-    if not isinstance(frames, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor (T, 3, H, W), got {type(frames).__name__}")
-    if frames.ndim != 4 or frames.shape[1] != 3:
-        raise ValueError(f"{name} must have shape (T, 3, H, W), got {tuple(frames.shape)}")
-    if not frames.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor, got dtype {frames.dtype}")
-    if frames.numel() and (frames.min() < 0 or frames.max() > 1):
-        raise ValueError(
-            f"{name} values must lie in [0, 1], got "
-            f"[{frames.min().item():g}, {frames.max().item():g}]"
-        )
-    return frames
+    return _check_float_video(frames, name, channels=3)
