@@ -9,6 +9,7 @@ after finishing the others.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +31,52 @@ DEFAULT_METHODS = {"inpaint": "hnerv,nerv,telea,flow-guided", "denoise": "hnerv,
 
 def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+class BatchProgress:
+    """Work units of a batch for one tqdm bar, so its rate and ETA follow the fits.
+
+    One epoch of a neural method's fit is one unit, a whole classical job one unit (seconds
+    against minutes). Workers report epochs as they finish them; a job's outcome completes its
+    units (a failed fit's too), and reports that arrive after the outcome are ignored.
+    """
+
+    def __init__(self, jobs: list) -> None:
+        self._units = {job.name: self._job_units(job) for job in jobs}
+        self._done = dict.fromkeys(self._units, 0)
+        self._finished: set[str] = set()
+        self.running: dict[str, tuple[int, int]] = {}  # job name -> (epoch, epochs)
+        self.total = sum(self._units.values())
+
+    @staticmethod
+    def _job_units(job) -> int:
+        from restore.methods import get_method
+
+        return max(job.profile.epochs, 1) if get_method(job.method).neural else 1
+
+    def epoch(self, name: str, epoch: int, epochs: int) -> int:
+        """Records a finished epoch; returns the units to add to the bar."""
+        if name in self._finished:
+            return 0
+        self.running[name] = (epoch, epochs)
+        return self._advance(name, min(epoch, self._units[name]))
+
+    def finish(self, name: str) -> int:
+        """Records a finished job; returns the units to add to the bar."""
+        self._finished.add(name)
+        self.running.pop(name, None)
+        return self._advance(name, self._units[name])
+
+    def _advance(self, name: str, done: int) -> int:
+        added = max(done - self._done[name], 0)
+        self._done[name] += added
+        return added
+
+    def describe(self) -> str:
+        """The running fits, e.g. `blackswan/hnerv 37/100, car-shadow/nerv 12/100`."""
+        return ", ".join(
+            f"{name} {epoch}/{epochs}" for name, (epoch, epochs) in self.running.items()
+        )
 
 
 def _Errors(debug: bool) -> ExitOnBadInput:  # noqa: N802 - used like the class it returns
@@ -118,16 +165,25 @@ def davis(
             err=True,
         )
         started = time.perf_counter()
-        with tqdm(total=len(plan.to_run), unit="job", disable=not plan.to_run) as bar:
+        progress = BatchProgress(plan.to_run)
+        with tqdm(total=progress.total, unit="epoch", disable=not plan.to_run) as bar:
+            lock = threading.Lock()  # epochs come from a relay thread, outcomes from this one
+
+            def on_epoch(job, epoch: int, epochs: int) -> None:
+                with lock:
+                    bar.update(progress.epoch(job.name, epoch, epochs))
+                    bar.set_postfix_str(progress.describe(), refresh=False)
 
             def on_outcome(outcome) -> None:
-                bar.update(1)
-                bar.write(
-                    f"{outcome.status:5s} {outcome.job.name}: {outcome.message} "
-                    f"({outcome.seconds:.1f} s)"
-                )
+                with lock:
+                    bar.update(progress.finish(outcome.job.name))
+                    bar.set_postfix_str(progress.describe(), refresh=False)
+                    bar.write(
+                        f"{outcome.status:5s} {outcome.job.name}: {outcome.message} "
+                        f"({outcome.seconds:.1f} s)"
+                    )
 
-            outcomes = run_jobs(plan.to_run, parallelism, on_outcome)
+            outcomes = run_jobs(plan.to_run, parallelism, on_outcome, on_epoch)
         failed = [outcome for outcome in outcomes if outcome.status != "ok"]
         typer.echo(
             f"ran {len(outcomes)} job(s) in {time.perf_counter() - started:.1f} s: "

@@ -49,6 +49,9 @@ from restore.device import describe_device, pick_device
 from restore.fit import FitProgress
 from restore.methods import get_method
 
+EpochCallback = Callable[[int, int], None]
+"""`on_epoch(epoch, epochs)`: a neural fit finished its 1-based `epoch` out of `epochs`."""
+
 
 @dataclass(frozen=True)
 class Job:
@@ -163,8 +166,12 @@ def _write_samples(job: Job, clean, corrupted, mask, restored) -> dict[str, Any]
     return {"frame": index, **names}
 
 
-def evaluate(job: Job) -> dict[str, Any]:
+def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
     """Runs `job` and writes its record; returns the record.
+
+    Args:
+        job: What to run.
+        on_epoch: Called with `(epoch, epochs)` after each epoch of a neural method's fit.
 
     Raises:
         ValueError: For bad data or a method that cannot run (the caller records it).
@@ -198,9 +205,20 @@ def evaluate(job: Job) -> dict[str, Any]:
     device = pick_device(config.device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    on_progress, curve, curve_seconds = _curve_recorder(
+    record_curve, curve, curve_seconds = _curve_recorder(
         clean, task_input.mask, profile.curve_every if method.neural else 0
     )
+
+    threads = [{"from_epoch": 1, "threads": torch.get_num_threads()}]
+
+    def on_progress(progress: FitProgress) -> None:
+        record_curve(progress)
+        if on_epoch is None or not progress.epoch_end:
+            return
+        on_epoch(progress.epoch, progress.epochs)  # may hand this job more threads
+        if torch.get_num_threads() != threads[-1]["threads"]:
+            threads.append({"from_epoch": progress.epoch + 1, "threads": torch.get_num_threads()})
+
     result = restore(task_input.corrupted, task_input.mask, config, on_progress=on_progress)
     info = result.info
     timings = _timings(
@@ -214,6 +232,7 @@ def evaluate(job: Job) -> dict[str, Any]:
         raw=result.raw,
     )
     sample = _write_samples(job, clean, task_input.corrupted, task_input.mask, result.restored)
+    timings["threads"] = threads
     timings["peak_rss_mib"] = _peak_rss_mib()
     if device.type == "cuda":
         timings["peak_cuda_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
@@ -241,7 +260,9 @@ def evaluate(job: Job) -> dict[str, Any]:
         "hardware": _hardware(),
         "timings": timings,
         "timings_note": "peak_rss_mib: peak resident memory of the process that ran the job (a "
-        "fresh worker process per job, unless --workers 0 ran every job in one process)",
+        "fresh worker process per job, unless --workers 0 ran every job in one process); "
+        "threads: torch threads from each epoch on (a batch hands idle cores to the jobs still "
+        "running once fewer jobs than workers are left)",
         "scores": scores,
         "curve": curve,
         "fit": {key: value for key, value in info.items() if key != "model_config"},
@@ -279,20 +300,26 @@ def write_error_record(job: Job, message: str, details: str = "") -> Path:
     )
 
 
-def run_job(job: Job) -> JobOutcome:
+def use_threads(threads: int) -> None:
+    """Sets torch's and OpenCV's thread counts (safe between fitting steps)."""
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+
+
+def run_job(job: Job, on_epoch: EpochCallback | None = None) -> JobOutcome:
     """Runs `job` with `job.threads` torch/OpenCV threads; never raises for a failing method.
 
-    A failure writes an `"error"` record (message and traceback) and returns status `"error"`; a
-    later batch retries it.
+    `on_epoch(epoch, epochs)` follows a neural fit epoch by epoch (see `evaluate`). A failure
+    writes an `"error"` record (message and traceback) and returns status `"error"`; a later
+    batch retries it.
     """
     started = time.perf_counter()
     previous_threads = torch.get_num_threads()
     previous_cv_threads = cv2.getNumThreads()
     if job.threads:
-        torch.set_num_threads(job.threads)
-        cv2.setNumThreads(job.threads)
+        use_threads(job.threads)
     try:
-        record = evaluate(job)
+        record = evaluate(job, on_epoch)
         status, message = "ok", _headline(record)
     except Exception as error:  # noqa: BLE001 - one failing job must not end the batch
         status, message = "error", f"{type(error).__name__}: {error}"

@@ -9,31 +9,38 @@ longest first (neural methods before classical ones) so the pool's last minutes 
 waiting on one long fit. It reports each finished job through a callback and never stops for a
 failing job.
 
-Parallelism on a CPU: `workers` processes with `threads_per_worker` torch/OpenCV threads each.
-Measured on the project's 2-core machine (shared with other work, load average about 4): 4 jobs
-(hnerv and nerv on blackswan and car-shadow; smoke profile with `--size 192x128 --frames 8
---epochs 10 --model-size 0.1`) took 23.3 s and 22.8 s with 2 workers x 1 thread, 141.9 s and
-107.7 s with 1 worker x 2 threads, and 25.0 s with 1 worker x 1 thread (same scores every time).
-Intra-op threading of these small convolutions gains little, and on a busy machine its threads
-wait on each other, so one thread per worker and as many workers as cores is the CPU default
-(`MEASURED_CPU_DEFAULT`). On CUDA the default is one worker, which owns the GPU, with every CPU
-thread.
+Parallelism on a CPU: `workers` processes with `threads_per_worker` torch/OpenCV threads each;
+once fewer jobs than workers are left, the idle workers' cores go to the jobs still running
+(`Parallelism.share_cores`: a shared count each worker takes up between epochs). Measured on the
+project's 2-core machine with `benchmarks/eval_parallelism.sh` (`cpu` profile cut to 6 epochs,
+no curve): hnerv and nerv on blackswan and car-shadow (4 jobs) took 132.0 and 136.6 s with the
+default 2 workers x 1 thread against 148.5 and 148.9 s with 1 worker x 2 threads; three HNeRV
+fits (an odd batch, where a fixed split leaves a core idle at the end) took 176.7 s with the
+default, 205.7 s with 2 x 1 fixed and 180.8 s with 1 x 2. So the CPU default is one thread per
+worker, as many workers as cores, with the hand-over (`MEASURED_CPU_DEFAULT`); an explicit
+`--threads-per-worker` turns the hand-over off. On CUDA the default is one worker, which owns the
+GPU, with every CPU thread.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import torch
 
 from evaluation.davis import check_root, check_sequences, choose_resolution
-from evaluation.job import Job, JobOutcome, run_job, write_error_record
+from evaluation.job import Job, JobOutcome, run_job, use_threads, write_error_record
 from evaluation.profiles import Profile
 from evaluation.records import code_version, is_finished
 from evaluation.tasks import check_task, task_kind
@@ -51,6 +58,16 @@ class Parallelism:
 
     workers: int  # worker processes; 0 runs the jobs one by one in this process
     threads_per_worker: int  # torch and OpenCV threads of each job
+    share_cores: int = 0  # cores to spread over the jobs still running at the end; 0: fixed
+
+    def threads_for(self, unfinished: int) -> int:
+        """Threads per running job while `unfinished` jobs of the batch are left.
+
+        Once fewer jobs than workers are left, the cores of idle workers go to the running jobs
+        (one HNeRV fit left alone on one of two cores would otherwise leave the other idle).
+        """
+        running = max(min(self.workers, unfinished), 1)
+        return max(self.threads_per_worker, self.share_cores // running)
 
 
 def default_parallelism(
@@ -67,7 +84,7 @@ def default_parallelism(
     if pick_device(device).type != "cpu" or MEASURED_CPU_DEFAULT == "threads":
         return Parallelism(workers=1, threads_per_worker=cores)
     workers = cores if jobs is None else max(min(cores, jobs), 1)
-    return Parallelism(workers=workers, threads_per_worker=max(cores // workers, 1))
+    return Parallelism(workers, max(cores // workers, 1), share_cores=cores)
 
 
 def resolve_parallelism(
@@ -79,6 +96,9 @@ def resolve_parallelism(
 ) -> Parallelism:
     """`--workers` / `--threads-per-worker`, with the defaults filling in what is not given.
 
+    Idle cores are handed to the last running jobs (`Parallelism.share_cores`) only on a CPU and
+    only when `--threads-per-worker` is not given: a thread count the user set is kept.
+
     Raises:
         ValueError: If a value is negative (workers) or below 1 (threads).
     """
@@ -89,6 +109,7 @@ def resolve_parallelism(
             f"--threads-per-worker: expected an integer >= 1, got {threads_per_worker}"
         )
     default = default_parallelism(device, jobs=jobs)
+    share_cores = default.share_cores if threads_per_worker is None else 0
     if workers is None:
         workers = default.workers
     if threads_per_worker is None:
@@ -96,7 +117,7 @@ def resolve_parallelism(
             threads_per_worker = default.threads_per_worker
         else:
             threads_per_worker = max((os.cpu_count() or 1) // max(workers, 1), 1)
-    return Parallelism(workers, threads_per_worker)
+    return Parallelism(workers, threads_per_worker, share_cores)
 
 
 @dataclass(frozen=True)
@@ -211,25 +232,66 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+_WORKER: dict[str, Any] = {"epochs": None, "threads": None}
+"""In a pool worker (set at start-up): `epochs`, a queue for `(job name, epoch, epochs)` reports
+to the parent (or None); `threads`, a shared integer with the threads each job should use now."""
+
+
+def _start_worker(epochs: Any, threads: Any) -> None:
+    _WORKER.update(epochs=epochs, threads=threads)
+
+
+def _run_in_worker(job: Job) -> JobOutcome:
+    """`run_job` in a pool worker: relays each finished epoch to the parent and, between epochs,
+    takes up the thread count the parent has set (more once other workers have gone idle)."""
+    queue, threads = _WORKER["epochs"], _WORKER["threads"]
+    if threads is not None:
+        job = dataclasses.replace(job, threads=threads.value)
+
+    def on_epoch(epoch: int, epochs: int) -> None:
+        if queue is not None:
+            queue.put((job.name, epoch, epochs))
+        if threads is not None and threads.value != torch.get_num_threads():
+            use_threads(threads.value)
+
+    return run_job(job, on_epoch)
+
+
+def _relay_epochs(
+    queue: Any, jobs: dict[str, Job], on_epoch: Callable[[Job, int, int], None]
+) -> None:
+    """Parent-side thread: hands the workers' epoch reports to `on_epoch` until `None` comes."""
+    while (item := queue.get()) is not None:
+        name, epoch, epochs = item
+        on_epoch(jobs[name], epoch, epochs)
+
+
 def run_jobs(
     jobs: list[Job],
     parallelism: Parallelism,
     on_outcome: Callable[[JobOutcome], None] | None = None,
+    on_epoch: Callable[[Job, int, int], None] | None = None,
 ) -> list[JobOutcome]:
     """Runs jobs and returns their outcomes in the order they finished.
 
     Args:
-        jobs: Jobs to run; each gets `parallelism.threads_per_worker` threads.
+        jobs: Jobs to run; each gets `parallelism.threads_per_worker` threads (in a pool,
+            `parallelism.threads_for` more once fewer jobs than workers are left).
         parallelism: Worker processes (0: in this process, one after another).
         on_outcome: Called in this process as each job ends (for a progress bar).
+        on_epoch: Called in this process with `(job, epoch, epochs)` as a neural fit finishes
+            each epoch, from any worker (for the bar's ETA); calls come from one thread.
 
     Returns:
         One `JobOutcome` per job; a crashed worker process gives status `"error"`.
     """
     outcomes: list[JobOutcome] = []
+    threads = None  # pool only: the shared per-job thread count
 
     def finish(outcome: JobOutcome) -> None:
         outcomes.append(outcome)
+        if threads is not None:
+            threads.value = parallelism.threads_for(len(jobs) - len(outcomes))
         if on_outcome is not None:
             on_outcome(outcome)
 
@@ -238,19 +300,34 @@ def run_jobs(
     jobs = [dataclasses.replace(job, threads=parallelism.threads_per_worker) for job in jobs]
     if parallelism.workers == 0:
         for job in jobs:
-            finish(run_job(job))
+            relay = None if on_epoch is None else functools.partial(on_epoch, job)
+            finish(run_job(job, relay))
         return outcomes
+    context = _pool_context()
+    queue = context.Queue() if on_epoch is not None else None
+    threads = context.Value("i", parallelism.threads_for(len(jobs)))
+    relay_thread = None
+    if queue is not None:
+        by_name = {job.name: job for job in jobs}
+        relay_thread = threading.Thread(
+            target=_relay_epochs, args=(queue, by_name, on_epoch), daemon=True
+        )
+        relay_thread.start()
     options = {}
     if sys.version_info >= (3, 11):
         options["max_tasks_per_child"] = 1  # one job per process: per-job peak memory, no leaks
     executor = concurrent.futures.ProcessPoolExecutor(
-        max_workers=min(parallelism.workers, len(jobs)), mp_context=_pool_context(), **options
+        max_workers=min(parallelism.workers, len(jobs)),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(queue, threads),
+        **options,
     )
     started = {}
     try:
         futures = {}
         for job in jobs:
-            futures[executor.submit(run_job, job)] = job
+            futures[executor.submit(_run_in_worker, job)] = job
             started[job] = time.perf_counter()
         for future in concurrent.futures.as_completed(futures):
             job = futures[future]
@@ -269,4 +346,7 @@ def run_jobs(
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        if relay_thread is not None:
+            queue.put(None)  # after every worker has ended: their reports come first
+            relay_thread.join(timeout=10)
     return outcomes

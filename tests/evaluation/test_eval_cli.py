@@ -224,3 +224,23 @@ def test_failed_jobs_exit_1_and_are_listed_in_the_report(davis_root, smoke_argum
     assert "1 ok, 1 failed" in result.stderr
     markdown = (out / "report" / "report.md").read_text()
     assert "### Failed jobs" in markdown and "car-shadow / nerv: ValueError" in markdown
+
+
+def test_batch_progress_counts_epochs_of_fits_and_one_unit_per_classical_job():
+    from evaluation.cli import BatchProgress
+    from evaluation.profiles import PROFILES
+
+    class FakeJob:
+        def __init__(self, method, sequence):
+            self.method, self.sequence, self.profile = method, sequence, PROFILES["cpu"]
+            self.name = f"{sequence}/{method}"
+
+    progress = BatchProgress([FakeJob("hnerv", "a"), FakeJob("nerv", "a"), FakeJob("telea", "a")])
+    assert progress.total == 100 + 100 + 1
+    assert progress.epoch("a/hnerv", 1, 100) == 1
+    assert progress.epoch("a/nerv", 3, 100) == 3  # a report lost on the way is made up for
+    assert progress.describe() == "a/hnerv 1/100, a/nerv 3/100"
+    assert progress.finish("a/nerv") == 97  # a fit that ends early still completes its units
+    assert progress.epoch("a/nerv", 4, 100) == 0  # reports after the outcome are ignored
+    assert progress.finish("a/telea") == 1
+    assert progress.describe() == "a/hnerv 1/100"

@@ -65,13 +65,23 @@ def test_plan_rejects_a_method_that_cannot_do_the_task(davis_root, tmp_path):
 
 
 def test_default_parallelism_on_two_cores():
-    assert default_parallelism("cpu", cpu_count=2) == Parallelism(2, 1)
-    assert default_parallelism("cpu", cpu_count=2, jobs=1) == Parallelism(1, 2)
-    assert default_parallelism("cpu", cpu_count=8, jobs=3) == Parallelism(3, 2)
+    assert default_parallelism("cpu", cpu_count=2) == Parallelism(2, 1, share_cores=2)
+    assert default_parallelism("cpu", cpu_count=2, jobs=1) == Parallelism(1, 2, share_cores=2)
+    assert default_parallelism("cpu", cpu_count=8, jobs=3) == Parallelism(3, 2, share_cores=8)
+
+
+def test_idle_cores_go_to_the_jobs_still_running():
+    two = Parallelism(2, 1, share_cores=2)
+    assert [two.threads_for(left) for left in (12, 3, 2, 1, 0)] == [1, 1, 1, 2, 2]
+    eight = Parallelism(4, 2, share_cores=8)
+    assert [eight.threads_for(left) for left in (5, 4, 3, 2, 1)] == [2, 2, 2, 4, 8]
+    assert Parallelism(2, 1).threads_for(1) == 1  # share_cores 0: fixed threads
 
 
 def test_resolve_parallelism():
     assert resolve_parallelism(1, 2, device="cpu") == Parallelism(1, 2)
+    assert resolve_parallelism(2, 1, device="cpu").share_cores == 0  # the user's threads stay
+    assert resolve_parallelism(None, None, device="cpu").share_cores > 0
     assert resolve_parallelism(0, None, device="cpu").workers == 0
     with pytest.raises(ValueError, match="--workers: expected an integer >= 0, got -2"):
         resolve_parallelism(-2, None)
@@ -91,3 +101,51 @@ def test_a_failing_job_is_recorded_and_the_batch_goes_on(davis_root, tmp_path):
     assert error["status"] == "error" and "Traceback" in error["traceback"]
     assert json.loads(good.record_path.read_text())["status"] == "ok"
     assert plan(davis_root, tmp_path, methods=["telea"]).skipped == [good]
+
+
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "pool"])
+def test_epochs_reach_the_parent_as_the_fit_runs(davis_root, tmp_path, workers):
+    hnerv, telea = (
+        next(job for job in plan(davis_root, tmp_path).to_run if job.method == name)
+        for name in ("hnerv", "telea")
+    )
+    epochs, events = hnerv.profile.epochs, []
+    outcomes = run_jobs(
+        [hnerv, telea],
+        Parallelism(workers, 1),
+        on_outcome=lambda outcome: events.append(("done", outcome.job.name)),
+        on_epoch=lambda job, epoch, total: events.append((job.name, epoch, total)),
+    )
+    assert sorted(outcome.status for outcome in outcomes) == ["ok", "ok"]
+    fit = [event for event in events if event[0] == hnerv.name]
+    assert fit == [(hnerv.name, epoch, epochs) for epoch in range(1, epochs + 1)]
+    assert ("done", telea.name) in events and not any(e[0] == telea.name for e in events)
+
+
+def test_a_worker_takes_up_the_threads_the_parent_sets_between_epochs(
+    davis_root, tmp_path, monkeypatch
+):
+    import multiprocessing
+
+    import torch
+
+    from evaluation import runner
+
+    hnerv = next(job for job in plan(davis_root, tmp_path).to_run if job.method == "hnerv")
+    threads = multiprocessing.Value("i", 1)
+
+    class ParentRaisesThreadsAtFirstReport:  # as if the other worker's job had just finished
+        def put(self, item):
+            threads.value = 2
+
+    monkeypatch.setitem(runner._WORKER, "threads", threads)
+    monkeypatch.setitem(runner._WORKER, "epochs", ParentRaisesThreadsAtFirstReport())
+    previous = torch.get_num_threads()
+    outcome = runner._run_in_worker(hnerv)
+    assert outcome.status == "ok", outcome.message
+    record = json.loads(hnerv.record_path.read_text())
+    assert record["timings"]["threads"] == [
+        {"from_epoch": 1, "threads": 1},
+        {"from_epoch": 2, "threads": 2},
+    ]
+    assert torch.get_num_threads() == previous  # run_job restores the process's setting
