@@ -15,6 +15,7 @@ import pytest
 import torch
 from scipy import ndimage
 
+from masks import box_masks
 from restore.methods.classical_denoise import (
     gaussian_blur,
     median_spatial,
@@ -30,6 +31,7 @@ from restore.methods.classical_inpaint import (
     temporal_fill,
 )
 from restore.methods.flow_propagation import flow_guided, flow_guided_with_info
+from restore.metrics import psnr, psnr_in_holes
 
 DAVIS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "davis"
 FRAMES_DIR = DAVIS / "JPEGImages" / "480p"
@@ -60,37 +62,11 @@ def load_frames(sequence: str, count: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float() / 255.0
 
 
-def five_boxes(frames: int, height: int, width: int) -> torch.Tensor:
-    """Five fixed square holes (12 px at 240 rows) at the centre and the quarter points."""
-    side = max(1, round(12 * height / 240))
-    mask = torch.zeros(frames, 1, height, width)
-    for row, col in [
-        (height / 2, width / 2),
-        (height / 4, width / 4),
-        (height / 4, 3 * width / 4),
-        (3 * height / 4, width / 4),
-        (3 * height / 4, 3 * width / 4),
-    ]:
-        top, left = round(row - side / 2), round(col - side / 2)
-        mask[:, :, top : top + side, left : left + side] = 1.0
-    return mask
-
-
-def psnr(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> float:
-    """PSNR (peak 1.0) over all pixels, or only over pixels where ``mask`` is 1."""
-    squared = (prediction - target) ** 2
-    if mask is None:
-        mse = squared.mean()
-    else:
-        mse = (squared * mask).sum() / (mask.sum() * prediction.shape[1])
-    return float(10.0 * torch.log10(1.0 / mse))
-
-
 @cache
 def corrupted_clip(sequence: str, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(clean, corrupted, mask)`` with five zero-filled boxes."""
     clean = load_frames(sequence, count)
-    mask = five_boxes(count, HEIGHT, WIDTH)
+    mask = box_masks(count, HEIGHT, WIDTH)
     return clean, clean * (1 - mask), mask
 
 
@@ -119,9 +95,9 @@ def test_inpainting_keeps_known_pixels_and_layout(method: str) -> None:
 @pytest.mark.parametrize("method", INPAINTERS)
 def test_inpainting_raises_hole_psnr_far_above_zero_fill(method: str) -> None:
     clean, corrupted, mask = corrupted_clip("blackswan", 6)
-    zero_filled = psnr(corrupted, clean, mask)  # about 7 dB
+    zero_filled = psnr_in_holes(corrupted, clean, mask)  # about 7 dB
     # Measured: 16 dB (Telea, temporal fill = Telea on fixed boxes) to 20 dB (flow-guided) above.
-    assert psnr(inpainted(method, "blackswan", 6), clean, mask) > zero_filled + 14.0
+    assert psnr_in_holes(inpainted(method, "blackswan", 6), clean, mask) > zero_filled + 14.0
 
 
 @requires_davis
@@ -129,8 +105,8 @@ def test_flow_guided_beats_temporal_fill_with_camera_motion() -> None:
     # bmx-trees pans: the fixed boxes hide different scene points in every frame, which only
     # flow can bring back. Measured at this size: 23.6 dB against 22.3 dB (Telea fallback).
     clean, corrupted, mask = corrupted_clip("bmx-trees", 8)
-    flow_score = psnr(inpainted("flow_guided", "bmx-trees", 8), clean, mask)
-    temporal_score = psnr(inpainted("temporal_fill", "bmx-trees", 8), clean, mask)
+    flow_score = psnr_in_holes(inpainted("flow_guided", "bmx-trees", 8), clean, mask)
+    temporal_score = psnr_in_holes(inpainted("temporal_fill", "bmx-trees", 8), clean, mask)
     assert flow_score > temporal_score + 1.0
 
 
@@ -198,7 +174,10 @@ def test_flow_guided_follows_a_translating_pattern() -> None:
     corrupted = video * (1 - mask)
     restored, info = flow_guided_with_info(corrupted, mask)
     assert info["propagated_fraction"] == 1.0
-    assert psnr(restored, video, mask) > psnr(telea(corrupted, mask), video, mask) + 5.0
+    assert (
+        psnr_in_holes(restored, video, mask)
+        > psnr_in_holes(telea(corrupted, mask), video, mask) + 5.0
+    )
 
 
 def test_no_holes_returns_the_input() -> None:
