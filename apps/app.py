@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from apps.handlers import BRUSH_COLOR, METRIC_COLUMNS, Handlers
-from apps.inputs import NOISE_KINDS, PROBLEMS
+from apps.inputs import APP_PRESETS, NOISE_KINDS, PROBLEMS
 from apps.limits import DEFAULT_LIMITS, Limits
 from apps.sessions import SessionStore
 from restore.config import PRESETS
@@ -24,9 +24,8 @@ RESOLUTIONS = ["original", "720p", "480p", "360p", "240p", "180p", "120p", "72p"
 PRESET_CHOICES = [
     ("fast", "fast"),
     ("balanced", "balanced"),
-    ("best (the paper's 3M model, 300 epochs: for a GPU)", "best"),
+    ("paper (the paper's 3M model, 300 epochs: for a GPU)", "paper"),
 ]
-PRESET_OF = {"fast": "fast", "balanced": "balanced", "best": "paper"}
 CACHE_SECONDS = 3600  # Gradio's copies of uploads and results are deleted after an hour
 
 INTRO = """# hnerv-restore
@@ -126,7 +125,7 @@ def build_app(
                 preset = gr.Radio(PRESET_CHOICES, value="fast", label="Preset", elem_id="preset")
                 with gr.Accordion("Advanced", open=False, elem_id="advanced"):
                     epochs = gr.Number(
-                        fast.epochs,
+                        fast.fit.epochs,
                         label="Epochs",
                         precision=0,
                         minimum=1,
@@ -134,7 +133,7 @@ def build_app(
                         elem_id="epochs",
                     )
                     model_size = gr.Number(
-                        fast.model_size,
+                        fast.model.size,
                         label="Model size (millions of parameters)",
                         minimum=limits.min_model_size,
                         maximum=limits.max_model_size,
@@ -238,8 +237,8 @@ def build_app(
             )
 
         def preset_values(choice: str):
-            config = PRESETS[PRESET_OF.get(choice, "fast")]
-            return config.epochs, config.model_size
+            config = PRESETS[choice if choice in APP_PRESETS else "fast"]
+            return config.fit.epochs, config.model.size
 
         video.change(handlers.inspect, [video, start_frame], [video_info, drawing], **light).then(
             **preview

@@ -1,7 +1,7 @@
 """``restore app`` / ``python -m apps``: serve the Gradio app, on 127.0.0.1 unless told otherwise.
 
-`launch` has plain keyword arguments with defaults, so ``restore.cli`` can mount it as a typer
-command as is.
+`launch` has plain keyword arguments; the console script (``apps.console``) exposes it as
+``restore app``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _check_host(host: str) -> str:
         return host
     try:
         ipaddress.ip_address(host)
-    except ValueError:
+    except ValueError:  # the standard library's answer for a malformed address
         raise InputError(
             f"--host: expected an IP address such as 127.0.0.1 (or 0.0.0.0 for every "
             f"interface), got {host!r}"
@@ -50,10 +50,7 @@ def launch(
     _check_host(host)
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise InputError(f"--port: expected a number from 1 to 65535, got {port!r}")
-    try:
-        pick_device(device)
-    except ValueError as error:
-        raise InputError(str(error)) from None
+    pick_device(device)
 
     from apps.app import build_app, launch_app
 

@@ -59,7 +59,7 @@ def _duration(seconds: float) -> str:
 
 def total_steps(job: Job, num_frames: int) -> int:
     """Optimizer steps of the job's fit (the fitting loop's ``steps_per_epoch * epochs``)."""
-    return math.ceil(num_frames / job.config.batch_size) * job.config.epochs
+    return math.ceil(num_frames / job.config.fit.batch_size) * job.config.fit.epochs
 
 
 class SpeedBook:
@@ -75,8 +75,8 @@ class SpeedBook:
         return (
             config.method,
             config.device,
-            config.model_size,
-            config.batch_size,
+            config.model.size,
+            config.fit.batch_size,
             tuple(prepared.corrupted.shape),
             prepared.mask is None,
         )
@@ -109,12 +109,15 @@ def probe_speed(job: Job, prepared: PreparedInput, steps: int = PROBE_STEPS) -> 
         if progress.message is None:
             seen.append(progress)
 
-    config = dataclasses.replace(job.config, epochs=max(2, steps))
+    config = dataclasses.replace(
+        job.config, fit=dataclasses.replace(job.config.fit, epochs=max(2, steps))
+    )
     started = time.perf_counter()
     restore(
         prepared.corrupted,
         prepared.mask,
         config,
+        task=job.task,
         on_progress=on_progress,
         should_stop=lambda: len(seen) >= steps - 1,
     )

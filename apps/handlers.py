@@ -25,6 +25,7 @@ from apps.inputs import RunRequest, UploadGuard, build_job, inspect_video
 from apps.limits import DEFAULT_LIMITS, Limits
 from apps.runner import Failed, Finished, Prepared, Preview, Step, run_job_events
 from apps.sessions import RunResult, SessionStore
+from restore.errors import InputError
 from restore.io import frames_to_uint8, read_video
 from restore.jobs import JobReport, prepare_input
 
@@ -102,7 +103,7 @@ class Handlers:
             start = int(start_frame or 0)
             start = start if 0 <= start < info.num_frames else 0
             first = read_video(path, start=start, max_frames=1).frames
-        except ValueError as error:
+        except InputError as error:
             gr.Warning(str(error))
             return f"⚠️ {error}", None
         image = frames_to_uint8(first)[0]
@@ -131,7 +132,7 @@ class Handlers:
                 device=self.device,
             )
             prepared = prepare_input(job)
-        except ValueError as error:
+        except InputError as error:
             return None, f"⚠️ {error}"
         frames, _, height, width = prepared.corrupted.shape
         if prepared.mask is None:
@@ -204,7 +205,7 @@ class Handlers:
                 estimate = estimate_run(job, prepared, self.speeds)
             finally:
                 self.store.release(session)
-        except ValueError as error:
+        except InputError as error:
             raise gr.Error(str(error)) from None
         return f"Estimated run time: {estimate.describe()}."
 
@@ -271,7 +272,7 @@ class Handlers:
             progress(0, desc="Reading the video and building the mask")
             events = run_job_events(job, session.stop, on_exit=lambda: self.store.release(session))
             started = True
-        except ValueError as error:
+        except InputError as error:
             raise gr.Error(str(error)) from None
         finally:
             if not started:

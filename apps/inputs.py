@@ -41,8 +41,8 @@ PROBLEMS: dict[str, str] = {
 }
 """Value -> label of the 'what is wrong' choices."""
 
-PRESET_NAMES: dict[str, str] = {"fast": "fast", "balanced": "balanced", "best": "paper"}
-"""App preset -> engine preset (`restore.config.PRESETS`)."""
+APP_PRESETS: tuple[str, ...] = ("fast", "balanced", "paper")
+"""The engine presets (`restore.config.PRESETS`) the app offers, by their engine names."""
 
 NOISE_KINDS: tuple[str, ...] = tuple(masks.NOISE_KINDS)
 
@@ -130,7 +130,7 @@ def build_job(
         InputError: one line saying what is wrong and how to fix it.
     """
     problem = _choice(request.problem, PROBLEMS, "what is wrong")
-    preset_name = _choice(request.preset, PRESET_NAMES, "preset")
+    preset_name = _choice(request.preset, APP_PRESETS, "preset")
     path, info = inspect_video(request, guard, limits)
     start = _integer(request.start_frame, "first frame", minimum=0) or 0
     max_frames = _integer(request.num_frames, "number of frames", minimum=0) or None  # 0: all
@@ -139,7 +139,7 @@ def build_job(
     epochs = _integer(request.epochs, "epochs", minimum=1)
     model_size = None if request.model_size in (None, "") else float(request.model_size)
     check_settings(epochs, model_size, limits)
-    config = preset(PRESET_NAMES[preset_name], epochs=epochs, model_size=model_size, device=device)
+    config = preset(preset_name, epochs=epochs, model_size=model_size, device=device)
     job = Job(
         input=path,
         task="denoise" if problem == "noise" else "inpaint",

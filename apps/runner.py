@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restore.composite import composite
+from restore.errors import InputError
 from restore.fit import FitProgress
 from restore.io import frames_to_uint8
 from restore.jobs import Job, JobReport, PreparedInput, run_job
@@ -100,7 +100,7 @@ def run_job_events(
         on_exit: called in the worker thread once the job is over (frees the session).
     """
     events: queue.Queue[Event] = queue.Queue()
-    every = preview_epochs(job.config.epochs, previews)
+    every = preview_epochs(job.config.fit.epochs, previews)
     state: dict[str, PreparedInput] = {}
 
     def on_prepared(prepared: PreparedInput) -> None:
@@ -135,7 +135,7 @@ def run_job_events(
                 job, on_progress=on_progress, should_stop=stop.is_set, on_prepared=on_prepared
             )
             events.put(Finished(report))
-        except (ValueError, FileNotFoundError) as error:  # InputError is a ValueError
+        except InputError as error:  # the project's input errors; anything else is a bug
             events.put(Failed(str(error), bad_input=True))
         except Exception:  # a bug: log it, tell the visitor something went wrong
             log.exception("restoration failed")
@@ -167,12 +167,6 @@ def run_job_events(
 
 
 def _preview_frame(progress: FitProgress, prepared: PreparedInput, index: int) -> np.ndarray:
-    """Decode one frame with the model as it is now; inpainting keeps the known pixels."""
+    """Decode one frame with the model as it is now (the method crops and composites it)."""
     index = min(max(index, 0), prepared.corrupted.shape[0] - 1)
-    height, width = prepared.corrupted.shape[2:]
-    frame = progress.predict([index])[..., :height, :width]
-    if prepared.mask is not None:
-        frame = composite(
-            frame, prepared.corrupted[index : index + 1], prepared.mask[index : index + 1]
-        )
-    return frames_to_uint8(frame)[0]
+    return frames_to_uint8(progress.predict([index]))[0]

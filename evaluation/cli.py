@@ -1,7 +1,7 @@
 """`restore eval`: the DAVIS benchmark (`davis`) and reports from its records (`report`).
 
-A typer app, mounted as `restore eval` by the `restore` command (`python -m evaluation.cli`
-works too). It only parses options, turns runner callbacks into a tqdm bar and
+A typer app, mounted as `restore eval` by the console script (`apps.console`; `python -m
+evaluation.cli` works too). It only parses options, turns runner callbacks into a tqdm bar and
 prints a summary; the work is in `evaluation.runner` and `evaluation.report`. Bad input ends with
 one line `error: ...` on stderr and exit code 2; a batch with failed jobs exits with code 1
 after finishing the others.
@@ -18,7 +18,7 @@ import typer
 
 from evaluation.profiles import PROFILES
 from evaluation.tasks import TASKS, task_kind
-from restore.cli import ExitOnBadInput
+from restore.errors import ExitOnBadInput
 
 app = typer.Typer(
     add_completion=False,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from masks import MissingPathError
+from restore.errors import InputError, MissingPathError
 from restore.io import read_video
 
 DEFAULT_RESOLUTION = "480p"
@@ -137,7 +137,7 @@ def check_sequences(
     """
     available = list_sequences(root, resolution)
     if not available:
-        raise ValueError(
+        raise InputError(
             f"--root: expected sequence folders in {Path(root) / 'JPEGImages' / resolution}, "
             "found none"
         )
@@ -145,7 +145,7 @@ def check_sequences(
         return available
     unknown = [name for name in sequences if name not in available]
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"--sequences: unknown sequence(s) {', '.join(repr(n) for n in unknown)}; "
             f"available in {Path(root) / 'JPEGImages' / resolution}: {', '.join(available)}"
         )

@@ -42,9 +42,9 @@ from evaluation.records import (
     write_record,
 )
 from evaluation.scoring import curve_point, score_restoration
-from evaluation.tasks import make_task_input
+from evaluation.tasks import make_task_input, task_kind
 from restore.api import restore
-from restore.config import RestoreConfig
+from restore.config import preset
 from restore.device import describe_device, pick_device
 from restore.fit import FitProgress
 from restore.methods import get_method
@@ -117,7 +117,6 @@ def _curve_recorder(
     """
     points: list[dict[str, Any]] = []
     seconds = [0.0]
-    height, width = clean.shape[-2:]
 
     def on_progress(progress: FitProgress) -> None:
         if not progress.epoch_end or progress.predict is None or every <= 0:
@@ -125,7 +124,7 @@ def _curve_recorder(
         if progress.epoch % every and progress.epoch != progress.epochs:
             return
         started = time.perf_counter()
-        prediction = progress.predict(None)[..., :height, :width]
+        prediction = progress.predict(None, raw=True)
         points.append(curve_point(progress.epoch, prediction, clean, mask))
         seconds[0] += time.perf_counter() - started
 
@@ -194,7 +193,8 @@ def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
         sequence=job.sequence,
         resolution=job.resolution,
     )
-    config = RestoreConfig(
+    config = preset(
+        profile.preset,
         method=job.method,
         model_size=profile.model_size,
         epochs=profile.epochs,
@@ -219,7 +219,13 @@ def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
         if torch.get_num_threads() != threads[-1]["threads"]:
             threads.append({"from_epoch": progress.epoch + 1, "threads": torch.get_num_threads()})
 
-    result = restore(task_input.corrupted, task_input.mask, config, on_progress=on_progress)
+    result = restore(
+        task_input.corrupted,
+        task_input.mask,
+        config,
+        task=task_kind(job.task),
+        on_progress=on_progress,
+    )
     info = result.info
     timings = _timings(
         result.timings, curve_seconds[0], int(info.get("epochs_run", 0)), clean.shape[0]

@@ -19,6 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from restore.config import PRESETS
+from restore.errors import InputError
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -34,6 +37,11 @@ class Profile:
     curve_every: int = 5  # neural methods: epochs between ground-truth PSNR checks; 0 = none
     largest_resolution: bool = False  # read the largest JPEGImages/<res> folder, not 480p
     seed: int = 0  # model initialisation, frame order and synthetic noise
+
+    @property
+    def preset(self) -> str:
+        """The engine preset (`restore.config.PRESETS`) the neural settings start from."""
+        return PROFILE_PRESETS[self.name]
 
     @property
     def size(self) -> tuple[int, int] | None:
@@ -68,23 +76,27 @@ _LABEL_FIELDS = (
     ("seed", "seed"),
 )
 
+PROFILE_PRESETS: dict[str, str] = {"smoke": "smoke", "cpu": "balanced", "paper": "paper"}
+"""Profile -> the engine preset (`restore.config.PRESETS`) its model size and epochs come from:
+one preset vocabulary for the CLI, the app and the harness."""
+
+
+def _profile(name: str, **values: Any) -> Profile:
+    """A profile whose model size and epochs are its preset's unless ``values`` set them."""
+    config = PRESETS[PROFILE_PRESETS[name]]
+    values.setdefault("model_size", config.model.size)
+    values.setdefault("epochs", config.fit.epochs)
+    return Profile(name, **values)
+
+
 PROFILES: dict[str, Profile] = {
-    # Seconds per job: 4 tiny frames, a 0.07M model (every neural method can build one at 96x64).
-    "smoke": Profile(
-        "smoke", width=96, height=64, max_frames=4, model_size=0.07, epochs=3, curve_every=1
-    ),
-    "cpu": Profile(
-        "cpu", width=432, height=240, max_frames=30, model_size=0.75, epochs=100, curve_every=5
-    ),
-    "paper": Profile(
-        "paper",
-        width=None,
-        height=None,
-        max_frames=None,
-        model_size=3.0,
-        epochs=300,
-        curve_every=10,
-        largest_resolution=True,
+    # Seconds per job: 4 tiny frames, the smoke preset's 0.07M model and 3 epochs.
+    "smoke": _profile("smoke", width=96, height=64, max_frames=4, curve_every=1),
+    # The balanced preset's 0.75M model, cut to 100 epochs (its curve is flat after ~80).
+    "cpu": _profile("cpu", width=432, height=240, max_frames=30, epochs=100, curve_every=5),
+    # The paper preset (3M, 300 epochs) on every frame at the largest resolution.
+    "paper": _profile(
+        "paper", width=None, height=None, max_frames=None, curve_every=10, largest_resolution=True
     ),
 }
 
@@ -101,16 +113,16 @@ def parse_size(text: str) -> tuple[int, int] | None:
         return None
     match = _SIZE_PATTERN.match(text)
     if match is None:
-        raise ValueError(f"--size: expected WIDTHxHEIGHT such as 432x240, or native, got {text!r}")
+        raise InputError(f"--size: expected WIDTHxHEIGHT such as 432x240, or native, got {text!r}")
     width, height = int(match.group(1)), int(match.group(2))
     if min(width, height) < 16:
-        raise ValueError(f"--size: expected both sides >= 16 pixels, got {text!r}")
+        raise InputError(f"--size: expected both sides >= 16 pixels, got {text!r}")
     return width, height
 
 
 def _check_positive(name: str, value: float | None, minimum: float = 1) -> None:
     if value is not None and (isinstance(value, bool) or value < minimum):
-        raise ValueError(f"{name}: expected a number >= {minimum:g}, got {value!r}")
+        raise InputError(f"{name}: expected a number >= {minimum:g}, got {value!r}")
 
 
 def resolve_profile(
@@ -143,13 +155,13 @@ def resolve_profile(
         ValueError: If the name is unknown or an override is out of range.
     """
     if name not in PROFILES:
-        raise ValueError(f"--profile: expected one of {', '.join(PROFILES)}, got {name!r}")
+        raise InputError(f"--profile: expected one of {', '.join(PROFILES)}, got {name!r}")
     _check_positive("--frames", frames)
     _check_positive("--epochs", epochs)
     _check_positive("--batch-size", batch_size)
     _check_positive("--curve-every", curve_every, minimum=0)
     if model_size is not None and not model_size > 0:
-        raise ValueError(f"--model-size: expected millions of parameters > 0, got {model_size!r}")
+        raise InputError(f"--model-size: expected millions of parameters > 0, got {model_size!r}")
     changes: dict[str, Any] = {
         "max_frames": frames,
         "model_size": model_size,

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 import torch
 
+from restore.errors import InputError, MissingPathError
 from restore.io import atomic_write_bytes, atomic_write_text, frames_to_uint8
 
 RECORD_SCHEMA = 1
@@ -111,7 +112,7 @@ def load_records(out_dir: str | Path) -> list[dict[str, Any]]:
     """
     folder = Path(out_dir) / RECORDS_FOLDER
     if not folder.is_dir():
-        raise FileNotFoundError(
+        raise MissingPathError(
             f"DIR: expected evaluation records in {folder} (written by `restore eval davis --out "
             f"{out_dir}`), it does not exist"
         )
@@ -133,7 +134,7 @@ def write_png(path: str | Path, frame: torch.Tensor) -> Path:
     image = frames_to_uint8(frame.expand(3, -1, -1)[None])[0]
     ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     if not ok:
-        raise ValueError(f"frame: OpenCV could not encode a {tuple(frame.shape)} PNG")
+        raise InputError(f"frame: OpenCV could not encode a {tuple(frame.shape)} PNG")
     return atomic_write_bytes(path, encoded.tobytes())
 
 
@@ -141,7 +142,7 @@ def read_png(path: str | Path) -> np.ndarray:
     """A PNG written by `write_png`, as uint8 `(H, W, 3)` RGB."""
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
-        raise FileNotFoundError(f"sample frame: cannot read {path}")
+        raise MissingPathError(f"sample frame: cannot read {path}")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 

@@ -36,6 +36,7 @@ from evaluation.tables import (
     summary_table,
 )
 from evaluation.tasks import task_kind
+from restore.errors import InputError
 from restore.io import atomic_write_text
 from restore.methods import METHODS
 
@@ -248,7 +249,7 @@ def build_report(out_dir: str | Path) -> ReportFiles:
     """
     records = load_records(out_dir)
     if not records:
-        raise ValueError(
+        raise InputError(
             f"DIR: expected evaluation records under {Path(out_dir) / 'records'}, found none"
         )
     folder = Path(out_dir) / REPORT_FOLDER

@@ -45,6 +45,7 @@ from evaluation.profiles import Profile
 from evaluation.records import code_version, is_finished
 from evaluation.tasks import check_task, task_kind
 from restore.device import pick_device
+from restore.errors import InputError
 from restore.methods import get_method, list_methods
 
 MEASURED_CPU_DEFAULT = "workers"
@@ -103,9 +104,9 @@ def resolve_parallelism(
         ValueError: If a value is negative (workers) or below 1 (threads).
     """
     if workers is not None and workers < 0:
-        raise ValueError(f"--workers: expected an integer >= 0, got {workers}")
+        raise InputError(f"--workers: expected an integer >= 0, got {workers}")
     if threads_per_worker is not None and threads_per_worker < 1:
-        raise ValueError(
+        raise InputError(
             f"--threads-per-worker: expected an integer >= 1, got {threads_per_worker}"
         )
     default = default_parallelism(device, jobs=jobs)
@@ -135,12 +136,12 @@ class BatchPlan:
 def _check_methods(methods: list[str], task: str) -> list[str]:
     """Checks method names and that each can do `task`'s kind; returns them deduplicated."""
     if not methods:
-        raise ValueError("--methods: expected at least one method name, got none")
+        raise InputError("--methods: expected at least one method name, got none")
     kind = task_kind(task)
     for name in methods:
         method = get_method(name)  # ValueError listing every method for an unknown name
         if kind not in method.tasks:
-            raise ValueError(
+            raise InputError(
                 f"--methods: {name!r} cannot {kind} (task {task}); methods that can: "
                 f"{', '.join(list_methods(kind))}"
             )

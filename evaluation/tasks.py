@@ -21,16 +21,8 @@ from pathlib import Path
 
 import torch
 
-from masks import (
-    DAVIS_SEQUENCES,
-    NOISE_KINDS,
-    add_noise,
-    box_masks,
-    center_mask,
-    default_object_source,
-    load_davis_annotations,
-    ping_pong_indices,
-)
+from masks import DAVIS_SEQUENCES, NOISE_KINDS, check_video, corrupt, default_object_source
+from restore.errors import InputError, MissingPathError
 
 INPAINT_TASKS: tuple[str, ...] = ("inpaint-boxes", "inpaint-center", "inpaint-objects")
 DENOISE_TASKS: tuple[str, ...] = tuple(f"denoise-{kind}" for kind in NOISE_KINDS)
@@ -53,7 +45,7 @@ def check_task(task: str) -> str:
         ValueError: Naming the valid tasks otherwise.
     """
     if task not in TASKS:
-        raise ValueError(f"--task: expected one of {', '.join(TASKS)}, got {task!r}")
+        raise InputError(f"--task: expected one of {', '.join(TASKS)}, got {task!r}")
     return task
 
 
@@ -77,7 +69,7 @@ def annotation_resolution(root: str | Path, resolution: str) -> str:
     folder = Path(root) / "Annotations"
     names = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
     if not names:
-        raise FileNotFoundError(
+        raise MissingPathError(
             f"--root: inpaint-objects expected DAVIS annotations in {folder}/<resolution>/"
             "<sequence>/*.png, found none"
         )
@@ -104,7 +96,7 @@ def object_source(sequence: str, annotated: list[str]) -> str:
         return default_object_source(sequence)
     others = sorted(name for name in annotated if name != sequence)
     if not others:
-        raise ValueError(
+        raise InputError(
             f"inpaint-objects: expected annotations of a sequence other than {sequence!r}, "
             f"got only {annotated}"
         )
@@ -139,32 +131,23 @@ def make_task_input(
             `davis_root`/`sequence`.
     """
     check_task(task)
-    if clean.ndim != 4 or clean.shape[1] != 3:
-        raise ValueError(f"clean must have shape (T, 3, H, W), got {tuple(clean.shape)}")
-    num_frames, _, height, width = clean.shape
+    check_video(clean, "clean")
     if task.startswith("denoise-"):
-        corruption = add_noise(clean, task.removeprefix("denoise-"), seed=seed)
-        return TaskInput(
-            corruption.corrupted,
-            None,
-            f"{corruption.kind} noise, level {corruption.level:g}, seed {seed}",
-        )
+        made = corrupt(clean, noise=task.removeprefix("denoise-"), seed=seed)
+        return TaskInput(made.corrupted, None, made.description)
     if task == "inpaint-boxes":
-        mask = box_masks(num_frames, height, width)
-        description = "HNeRV boxes: 5 squares, 50 px at 960 rows (scaled)"
-    elif task == "inpaint-center":
-        mask = center_mask(num_frames, height, width)
-        description = "Boosting-NeRV Mask-C: centred H/4 x W/4 box"
-    else:
-        if davis_root is None or sequence is None:
-            raise ValueError("inpaint-objects: expected davis_root and sequence, got None")
-        annotations = annotation_resolution(davis_root, resolution)
-        folder = Path(davis_root) / "Annotations" / annotations
-        source = object_source(sequence, sorted(p.name for p in folder.iterdir() if p.is_dir()))
-        masks = load_davis_annotations(
-            davis_root, source, size=(height, width), resolution=annotations
+        made = corrupt(clean, mask="boxes")
+        return TaskInput(
+            made.corrupted, made.mask, "HNeRV boxes: 5 squares, 50 px at 960 rows (scaled)"
         )
-        mask = masks[ping_pong_indices(masks.shape[0], num_frames)]
-        description = f"object masks of {source} (Annotations/{annotations}, ping-pong)"
-    mask = mask.to(clean.dtype)
-    return TaskInput(clean * (1 - mask), mask, description)
+    if task == "inpaint-center":
+        made = corrupt(clean, mask="center")
+        return TaskInput(made.corrupted, made.mask, "Boosting-NeRV Mask-C: centred H/4 x W/4 box")
+    if davis_root is None or sequence is None:
+        raise InputError("inpaint-objects: expected davis_root and sequence, got None")
+    annotations = annotation_resolution(davis_root, resolution)
+    folder = Path(davis_root) / "Annotations" / annotations
+    source = object_source(sequence, sorted(p.name for p in folder.iterdir() if p.is_dir()))
+    made = corrupt(clean, mask=f"objects:{source}", davis_root=davis_root, resolution=annotations)
+    description = f"object masks of {source} (Annotations/{annotations}, ping-pong)"
+    return TaskInput(made.corrupted, made.mask, description)

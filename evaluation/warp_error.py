@@ -24,7 +24,8 @@ import cv2
 import numpy as np
 import torch
 
-from restore.metrics import _check_mask, _check_video
+from masks.checks import check_mask, check_video
+from restore.errors import InputError
 
 WARP_ERROR_LABEL = "E_warp (DIS)"
 
@@ -130,12 +131,12 @@ def warp_error_per_pair(
         ValueError: If `video` is not a float `(T, 3, H, W)` tensor with T >= 2, or `mask` does
             not match it.
     """
-    video = _check_video("video", video)
+    video = check_video(video, values=False)
     if video.shape[0] < 2:
-        raise ValueError(f"video must have at least 2 frames for E_warp, got {video.shape[0]}")
+        raise InputError(f"video must have at least 2 frames for E_warp, got {video.shape[0]}")
     regions = None
     if mask is not None:
-        regions = (_check_mask(mask, video)[:, 0] > 0.5).cpu().numpy()
+        regions = (check_mask(mask, video, values=False)[:, 0] > 0.5).cpu().numpy()
     frames = _to_numpy_frames(video)
     flow_estimator = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     return [
@@ -163,7 +164,7 @@ def warp_error(video: torch.Tensor, *, mask: torch.Tensor | None = None) -> floa
     """
     values = [v for v in warp_error_per_pair(video, mask=mask) if v is not None]
     if not values:
-        raise ValueError(
+        raise InputError(
             "video must have at least one non-occluded pixel (inside mask[1:], when given) to "
             "score E_warp, got none in any of its pairs"
         )

@@ -10,6 +10,8 @@ OpenCV, kornia and the standard library; `restore`, `apps` and `evaluation` buil
 - `noise`: Gaussian, salt-and-pepper and NeRV's impulse noises, with masks of the hit pixels.
 - `preview`: tinted overlays, masked fraction, and a warning for holes no frame uncovers.
 - `spec`: `make_mask`, from a `--mask` string to a tensor.
+- `corrupt`: the one way to build a method's input from a clip (holes or noise).
+- `checks`: the project's one family of boundary checks (`check_video`, `check_mask`, ...).
 """
 
 from masks.boxes import (
@@ -20,7 +22,9 @@ from masks.boxes import (
     center_rectangle,
     default_box_size,
 )
-from masks.errors import MaskWarning, MissingPathError
+from masks.checks import check_mask, check_video
+from masks.corrupt import CorruptedInput, corrupt
+from masks.errors import InputError, MaskWarning, MissingPathError
 from masks.morphology import dilate_mask
 from masks.noise import IMPULSE_KINDS, NOISE_KINDS, Corruption, add_noise, parse_noise_spec
 from masks.objects import (
@@ -32,14 +36,20 @@ from masks.objects import (
     ping_pong_indices,
 )
 from masks.preview import check_propagation, masked_fraction, never_visible_fraction, overlay
-from masks.spec import MASK_NAMES, make_mask
+from masks.spec import SYNTHETIC_MASKS, is_synthetic, make_mask
 from masks.user import load_mask, validate_mask
 
 __all__ = [
     "BOX_CENTERS",
     "DAVIS_SEQUENCES",
     "IMPULSE_KINDS",
-    "MASK_NAMES",
+    "SYNTHETIC_MASKS",
+    "CorruptedInput",
+    "InputError",
+    "check_mask",
+    "check_video",
+    "corrupt",
+    "is_synthetic",
     "NOISE_KINDS",
     "Corruption",
     "MaskWarning",

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from masks._checks import check_positive_int, check_video_size
+from masks.checks import check_positive_int, check_video_size
 
 BOX_CENTERS: tuple[tuple[float, float], ...] = (
     (0.5, 0.5),

@@ -1,14 +1,19 @@
-"""Error and warning types of the masks package.
+"""Error and warning types of the project, defined in its lowest layer so every package uses them.
 
-Bad input raises `ValueError` naming the argument, the expected and the actual value (see
-ARCHITECTURE.md, "Errors"); a missing file or folder raises `MissingPathError`, which is both a
-`FileNotFoundError` and a `ValueError` so that front ends catching either report it.
+Bad input raises `InputError` (a `ValueError`) naming the argument, the expected and the actual
+value (see ARCHITECTURE.md, "Errors"); a missing file or folder raises `MissingPathError`, which is
+also a `FileNotFoundError`. Front ends turn exactly these into one `error:` line and exit code 2;
+any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 
-class MissingPathError(FileNotFoundError, ValueError):
+class InputError(ValueError):
+    """A user-supplied video, mask, path or option is unusable; the message says why."""
+
+
+class MissingPathError(InputError, FileNotFoundError):
     """A file or folder the user named does not exist."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import kornia.morphology
 import torch
 
-from masks._checks import check_mask_layout, check_non_negative_int
+from masks.checks import check_mask, check_non_negative_int
 
 
 def dilate_mask(mask: torch.Tensor, pixels: int) -> torch.Tensor:
@@ -35,7 +35,7 @@ def dilate_mask(mask: torch.Tensor, pixels: int) -> torch.Tensor:
         ValueError: If `mask` is not a `(T, 1, H, W)` float tensor in [0, 1] or `pixels` is not an
             integer >= 0.
     """
-    check_mask_layout(mask)
+    check_mask(mask)
     check_non_negative_int("pixels", pixels)
     if pixels == 0 or mask.numel() == 0:
         return mask

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 import torch
 
-from masks._checks import check_frames
+from masks.checks import check_video
+from masks.errors import InputError
 
 NOISE_KINDS: dict[str, float] = {
     "gaussian": 0.04,
@@ -66,7 +67,7 @@ class Corruption:
 
 def _check_kind(kind: object, argument: str) -> str:
     if kind not in NOISE_KINDS:
-        raise ValueError(
+        raise InputError(
             f"{argument}: unknown noise kind {kind!r}; expected one of {', '.join(NOISE_KINDS)}"
         )
     return kind  # type: ignore[return-value]
@@ -75,7 +76,7 @@ def _check_kind(kind: object, argument: str) -> str:
 def _check_level(kind: str, level: float) -> float:
     name = "sigma" if kind == "gaussian" else "density"
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.0 <= level <= 1.0:
-        raise ValueError(f"{kind} noise level ({name}) must be a number in [0, 1], got {level!r}")
+        raise InputError(f"{kind} noise level ({name}) must be a number in [0, 1], got {level!r}")
     return float(level)
 
 
@@ -99,7 +100,7 @@ def parse_noise_spec(spec: str) -> tuple[str, float | None]:
     try:
         level = float(level_text)
     except ValueError:
-        raise ValueError(
+        raise InputError(
             f"--noise: level in {spec!r} must be a number, got {level_text!r}"
         ) from None
     return kind, _check_level(kind, level)
@@ -127,7 +128,7 @@ def add_noise(
     Raises:
         ValueError: If `video` is not `(T, 3, H, W)` in [0, 1], or `kind` or `level` is invalid.
     """
-    check_frames(video)
+    check_video(video)
     kind = _check_kind(kind, "kind")
     level = NOISE_KINDS[kind] if level is None else _check_level(kind, level)
     generator = torch.Generator(device="cpu").manual_seed(seed)

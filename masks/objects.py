@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 import torch
 
-from masks._checks import check_non_negative_int, check_positive_int, check_video_size
-from masks.errors import MissingPathError
+from masks.checks import check_non_negative_int, check_positive_int, check_video_size
+from masks.errors import InputError, MissingPathError
 from masks.morphology import dilate_mask
 
 DAVIS_SEQUENCES: tuple[str, ...] = (
@@ -86,7 +86,7 @@ def default_object_source(target_sequence: str) -> str:
         ValueError: If `target_sequence` is not one of `DAVIS_SEQUENCES`.
     """
     if target_sequence not in DAVIS_SEQUENCES:
-        raise ValueError(
+        raise InputError(
             f"sequence {target_sequence!r} has no default object source; "
             f"expected one of {', '.join(DAVIS_SEQUENCES)}"
         )
@@ -125,7 +125,7 @@ def load_davis_annotations(
     sequence_folder = folder / sequence
     if not sequence_folder.is_dir():
         names = sorted(p.name for p in folder.iterdir() if p.is_dir())
-        raise ValueError(
+        raise InputError(
             f"sequence {sequence!r} not found in {folder}; available: {', '.join(names) or 'none'}"
         )
     check_non_negative_int("start", start)
@@ -133,14 +133,14 @@ def load_davis_annotations(
         check_positive_int("num_frames", num_frames)
     if size is not None:
         if len(size) != 2:
-            raise ValueError(f"size must be (height, width), got {size!r}")
+            raise InputError(f"size must be (height, width), got {size!r}")
         check_video_size(1, size[0], size[1])
     files = sorted(sequence_folder.glob("*.png"))
     if not files:
-        raise ValueError(f"sequence {sequence!r}: no PNG annotations in {sequence_folder}")
+        raise InputError(f"sequence {sequence!r}: no PNG annotations in {sequence_folder}")
     stop = len(files) if num_frames is None else start + num_frames
     if start >= len(files) or stop > len(files):
-        raise ValueError(
+        raise InputError(
             f"sequence {sequence!r} has {len(files)} annotated frames, "
             f"asked for frames {start}..{stop - 1}"
         )
@@ -148,7 +148,7 @@ def load_davis_annotations(
     for file in files[start:stop]:
         labels = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
         if labels is None:
-            raise ValueError(f"sequence {sequence!r}: OpenCV cannot read {file}")
+            raise InputError(f"sequence {sequence!r}: OpenCV cannot read {file}")
         if size is not None:
             labels = cv2.resize(labels, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
         frames.append(labels > 0)
@@ -190,6 +190,7 @@ def object_masks(
     height: int,
     width: int,
     dilate: int = 0,
+    resolution: str = "480p",
 ) -> torch.Tensor:
     """Builds moving object-shaped holes from a DAVIS sequence's annotations.
 
@@ -205,6 +206,7 @@ def object_masks(
         height: Frame height H of the target video.
         width: Frame width W of the target video.
         dilate: Grow holes by this many pixels (square, see `dilate_mask`).
+        resolution: The `Annotations/<resolution>` folder to read (`"480p"` by default).
 
     Returns:
         Float32 mask `(T, 1, H, W)`, 1 on (resized) object pixels, 0 elsewhere.
@@ -216,6 +218,8 @@ def object_masks(
     """
     check_video_size(num_frames, height, width)
     check_non_negative_int("dilate", dilate)
-    source = load_davis_annotations(root, source_sequence, size=(height, width))
+    source = load_davis_annotations(
+        root, source_sequence, size=(height, width), resolution=resolution
+    )
     mask = source[ping_pong_indices(source.shape[0], num_frames)]
     return dilate_mask(mask, dilate)

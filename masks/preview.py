@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from masks._checks import check_mask_layout
+from masks.checks import check_mask
+from masks.errors import InputError
 
 
 def overlay(
@@ -41,26 +42,26 @@ def overlay(
         ValueError: If shapes do not match, or `color` or `alpha` is out of range.
     """
     if not isinstance(frames, torch.Tensor) or frames.ndim not in (3, 4):
-        raise ValueError(
+        raise InputError(
             "frames must be a tensor (T, 3, H, W) or (3, H, W), got "
             f"{tuple(frames.shape) if isinstance(frames, torch.Tensor) else type(frames).__name__}"
         )
     single = frames.ndim == 3
     video = frames[None] if single else frames
     if video.shape[1] != 3:
-        raise ValueError(f"frames must have 3 channels (RGB), got shape {tuple(frames.shape)}")
+        raise InputError(f"frames must have 3 channels (RGB), got shape {tuple(frames.shape)}")
     if isinstance(mask, torch.Tensor) and mask.ndim == 3:
         mask = mask[None]
-    check_mask_layout(mask)
+    check_mask(mask)
     if mask.shape[2:] != video.shape[2:] or mask.shape[0] not in (1, video.shape[0]):
-        raise ValueError(
+        raise InputError(
             f"mask has shape {tuple(mask.shape)}, expected ({video.shape[0]} or 1, 1, "
             f"{video.shape[2]}, {video.shape[3]}) to match frames {tuple(frames.shape)}"
         )
     if len(color) != 3 or not all(0.0 <= c <= 1.0 for c in color):
-        raise ValueError(f"color must be three values in [0, 1], got {color!r}")
+        raise InputError(f"color must be three values in [0, 1], got {color!r}")
     if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+        raise InputError(f"alpha must be in [0, 1], got {alpha!r}")
     weight = alpha * mask.to(device=video.device, dtype=video.dtype)
     tint = torch.tensor(color, dtype=video.dtype, device=video.device).view(1, 3, 1, 1)
     tinted = video * (1.0 - weight) + tint * weight
@@ -79,7 +80,7 @@ def masked_fraction(mask: torch.Tensor) -> float:
     Raises:
         ValueError: If `mask` is not a `(T, 1, H, W)` float tensor in [0, 1].
     """
-    check_mask_layout(mask)
+    check_mask(mask)
     return float(mask.double().mean()) if mask.numel() else 0.0
 
 
@@ -97,7 +98,7 @@ def never_visible_fraction(mask: torch.Tensor) -> float:
     Raises:
         ValueError: If `mask` is not a `(T, 1, H, W)` float tensor in [0, 1].
     """
-    check_mask_layout(mask)
+    check_mask(mask)
     if mask.numel() == 0:
         return 0.0
     return float((mask > 0).all(dim=0).double().mean())

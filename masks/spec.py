@@ -18,13 +18,19 @@ from pathlib import Path
 
 import torch
 
-from masks._checks import check_non_negative_int, check_video_size
 from masks.boxes import box_masks, center_mask
+from masks.checks import check_non_negative_int, check_video_size
+from masks.errors import InputError
 from masks.objects import default_object_source, object_masks
 from masks.user import load_mask
 
-MASK_NAMES: tuple[str, ...] = ("boxes", "center", "objects")
-"""Named mask kinds a spec may give instead of a path."""
+SYNTHETIC_MASKS: tuple[str, ...] = ("boxes", "center", "objects")
+"""Named mask kinds a spec may give instead of a path: generated, so the clip is the truth."""
+
+
+def is_synthetic(spec: str) -> bool:
+    """Whether ``spec`` names a generated mask (the clip itself is then the ground truth)."""
+    return spec.partition(":")[0] in SYNTHETIC_MASKS
 
 
 def make_mask(
@@ -40,6 +46,7 @@ def make_mask(
     invert: bool = False,
     dilate: int = 0,
     resize: bool = False,
+    resolution: str = "480p",
 ) -> torch.Tensor:
     """Builds the mask a `--mask` spec names, sized for a `(num_frames, height, width)` video.
 
@@ -57,6 +64,7 @@ def make_mask(
         dilate: Grow holes by this many pixels (objects and paths; ignored by boxes and center,
             whose geometry is fixed by the protocol).
         resize: Rescale a user mask of another size to the video (paths only).
+        resolution: `Annotations/<resolution>` folder for `objects` (`"480p"` by default).
 
     Returns:
         Float32 mask `(T, 1, H, W)`, 1 = missing, 0 = known.
@@ -78,13 +86,15 @@ def make_mask(
         if source is None and sequence is not None:
             source = default_object_source(sequence)
         if not source:
-            raise ValueError(
+            raise InputError(
                 "--mask: 'objects' needs a source sequence, as objects:<sequence> "
                 "(e.g. objects:bmx-trees)"
             )
         if davis_root is None:
-            raise ValueError(f"--mask: {spec!r} needs davis_root, the DAVIS dataset folder")
-        return object_masks(davis_root, source, num_frames, height, width, dilate=dilate)
+            raise InputError(f"--mask: {spec!r} needs davis_root, the DAVIS dataset folder")
+        return object_masks(
+            davis_root, source, num_frames, height, width, dilate=dilate, resolution=resolution
+        )
     if spec and Path(spec).exists():
         return load_mask(
             spec,
@@ -96,6 +106,6 @@ def make_mask(
             dilate=dilate,
             resize=resize,
         )
-    raise ValueError(
+    raise InputError(
         f"--mask: {spec!r} is not boxes, center, objects:<sequence> or an existing file/folder"
     )

@@ -19,8 +19,13 @@ import cv2
 import numpy as np
 import torch
 
-from masks._checks import check_mask_layout, check_non_negative_int, check_video_size
-from masks.errors import MaskWarning, MissingPathError
+from masks.checks import (
+    check_learnable,
+    check_mask,
+    check_non_negative_int,
+    check_video_size,
+)
+from masks.errors import InputError, MaskWarning, MissingPathError
 from masks.morphology import dilate_mask
 
 __all__ = [
@@ -56,20 +61,20 @@ def _to_unit_gray(image: np.ndarray, source: Path) -> np.ndarray:
     elif image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim != 2:
-        raise ValueError(f"mask {source}: expected a gray or color image, got shape {image.shape}")
+        raise InputError(f"mask {source}: expected a gray or color image, got shape {image.shape}")
     if image.dtype == np.uint8:
         return image.astype(np.float32) / 255.0
     if image.dtype == np.uint16:
         return image.astype(np.float32) / 65535.0
     if np.issubdtype(image.dtype, np.floating):
         return np.clip(image.astype(np.float32), 0.0, 1.0)
-    raise ValueError(f"mask {source}: expected 8-bit, 16-bit or float pixels, got {image.dtype}")
+    raise InputError(f"mask {source}: expected 8-bit, 16-bit or float pixels, got {image.dtype}")
 
 
 def _read_image(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise ValueError(f"mask {path}: OpenCV cannot read this image")
+        raise InputError(f"mask {path}: OpenCV cannot read this image")
     return _to_unit_gray(image, path)
 
 
@@ -85,7 +90,7 @@ def _read_video(path: Path) -> list[np.ndarray]:
     finally:
         capture.release()
     if not frames:
-        raise ValueError(f"mask {path}: OpenCV read no frames from this video")
+        raise InputError(f"mask {path}: OpenCV read no frames from this video")
     return frames
 
 
@@ -114,7 +119,7 @@ def read_grayscale_frames(path: str | Path) -> tuple[np.ndarray, bool]:
             key=_natural_key,
         )
         if not files:
-            raise ValueError(
+            raise InputError(
                 f"mask folder {path}: expected image files "
                 f"({', '.join(IMAGE_SUFFIXES)}), found none"
             )
@@ -122,7 +127,7 @@ def read_grayscale_frames(path: str | Path) -> tuple[np.ndarray, bool]:
         first = frames[0].shape
         for file, frame in zip(files, frames, strict=True):
             if frame.shape != first:
-                raise ValueError(
+                raise InputError(
                     f"mask folder {path}: {file.name} is {frame.shape[0]}x{frame.shape[1]}, "
                     f"{files[0].name} is {first[0]}x{first[1]}; all masks must have one size"
                 )
@@ -132,7 +137,7 @@ def read_grayscale_frames(path: str | Path) -> tuple[np.ndarray, bool]:
         return _read_image(path)[None], True
     if suffix in VIDEO_SUFFIXES:
         return np.stack(_read_video(path)), False
-    raise ValueError(
+    raise InputError(
         f"mask {path}: expected a folder, an image ({', '.join(IMAGE_SUFFIXES)}) or a video "
         f"({', '.join(VIDEO_SUFFIXES)}), got suffix {suffix!r}"
     )
@@ -166,17 +171,9 @@ def validate_mask(mask: torch.Tensor, num_frames: int, height: int, width: int) 
     Warns:
         MaskWarning: If no pixel is masked (nothing to restore).
     """
-    check_mask_layout(mask)
     check_video_size(num_frames, height, width)
-    if mask.shape[0] != num_frames:
-        raise ValueError(f"mask has {mask.shape[0]} frames, video has {num_frames}")
-    if mask.shape[2:] != (height, width):
-        raise ValueError(
-            f"mask is {mask.shape[2]}x{mask.shape[3]}, video is {height}x{width} "
-            "(use --mask-resize to rescale)"
-        )
-    if bool((mask >= 1).all()):
-        raise ValueError("mask covers every pixel of every frame: nothing to learn from")
+    check_mask(mask, size=(num_frames, height, width))
+    check_learnable(mask)
     if not bool((mask > 0).any()):
         warnings.warn(
             "mask is empty: no pixel is marked missing, so there is nothing to restore",
@@ -228,7 +225,7 @@ def load_mask(
     """
     check_video_size(num_frames, height, width)
     if not 0.0 <= threshold < 1.0:
-        raise ValueError(f"threshold must be in [0, 1), got {threshold!r}")
+        raise InputError(f"threshold must be in [0, 1), got {threshold!r}")
     check_non_negative_int("dilate", dilate)
     gray, single_image = read_grayscale_frames(path)
     if resize and gray.shape[1:] != (height, width):

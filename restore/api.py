@@ -1,7 +1,8 @@
 """The one restoration function every front end calls (CLI, Gradio app, evaluation harness).
 
-``restore(frames, mask, config)`` validates its inputs once, runs the configured method (HNeRV by
-default: fit with the masked loss of eq. 2, then composite) and returns a ``MethodResult``.
+``restore(frames, mask, config, task=...)`` checks its inputs once, runs the configured method
+(HNeRV by default: fit with the masked loss of eq. 2, then composite) and returns a
+``MethodResult`` whose frames have the input's size. Methods trust what ``restore()`` checked.
 """
 
 from __future__ import annotations
@@ -10,33 +11,12 @@ from collections.abc import Callable
 
 import torch
 
+from masks.checks import check_learnable, check_mask, check_video, fail
 from restore.config import RestoreConfig
-from restore.errors import InputError
 from restore.fit import FitProgress
 from restore.methods import MethodResult, get_method
 
-
-def validate_inputs(frames: torch.Tensor, mask: torch.Tensor | None) -> None:
-    """Check the video and mask layouts; InputError naming the problem otherwise."""
-    if frames.ndim != 4 or frames.shape[1] != 3:
-        raise InputError(f"video must be (T, 3, H, W), got shape {tuple(frames.shape)}")
-    if frames.shape[0] == 0:
-        raise InputError("video has no frames")
-    if frames.dtype != torch.float32:
-        raise InputError(f"video must be float32 in [0, 1], got {frames.dtype}")
-    if mask is None:
-        return
-    num_frames, _, height, width = frames.shape
-    if mask.ndim != 4 or mask.shape[1] != 1:
-        raise InputError(f"mask must be (T, 1, H, W), got shape {tuple(mask.shape)}")
-    if mask.shape[0] != num_frames:
-        raise InputError(f"mask has {mask.shape[0]} frames, video has {num_frames}")
-    if tuple(mask.shape[2:]) != (height, width):
-        raise InputError(
-            f"mask is {mask.shape[2]}x{mask.shape[3]}, video is {height}x{width} (HxW)"
-        )
-    if bool((mask > 0.5).all()):
-        raise InputError("mask covers every pixel of every frame: nothing to learn from")
+TASKS = ("inpaint", "denoise")
 
 
 def restore(
@@ -44,6 +24,7 @@ def restore(
     mask: torch.Tensor | None,
     config: RestoreConfig,
     *,
+    task: str,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> MethodResult:
@@ -51,21 +32,34 @@ def restore(
 
     Args:
         frames: ``(T, 3, H, W)`` float32 in [0, 1], the corrupted video (hole values ignored).
-        mask: ``(T, 1, H, W)``, 1 = missing pixel; ``None`` to denoise (no pixel is trusted
-            more than another, and the output is the method's reconstruction).
-        config: method, model size, epochs, device, ...
-        on_progress: receives a ``FitProgress`` after every optimizer step (neural methods).
+        mask: ``(T, 1, H, W)`` binary, 1 = missing pixel. Required to inpaint; to denoise,
+            ``None`` (every pixel is trusted alike) or the pixels known to be hit by impulse noise.
+        config: method, model, fit, device, ...
+        task: ``"inpaint"`` or ``"denoise"``; the method must be able to do it.
+        on_progress: receives a ``FitProgress`` after every optimizer step (neural methods);
+            its ``predict`` decodes frames of the input's size (composited for inpainting).
         should_stop: polled every step; True ends the fit and returns the result so far.
 
     Returns:
-        The restored video and its timings and fit information.
+        The restored video (``(T, 3, H, W)``, known pixels bit-exact when a mask is given) and
+        its timings and fit information.
+
+    Raises:
+        InputError: bad layouts, a mask that covers everything, a method that cannot do ``task``.
     """
-    validate_inputs(frames, mask)
+    if task not in TASKS:
+        raise fail("task", f"one of {', '.join(TASKS)}", repr(task))
+    check_video(frames)
+    if frames.dtype != torch.float32:
+        raise fail("video", "dtype float32", frames.dtype)
+    if mask is not None:
+        check_mask(mask, frames)
+        check_learnable(mask)
+    elif task == "inpaint":
+        raise fail("mask", "a (T, 1, H, W) mask to inpaint", None)
     method = get_method(config.method)
-    task = "denoise" if mask is None else "inpaint"
     if task not in method.tasks:
-        raise InputError(
-            f"method {config.method!r} cannot {task}; it does {', '.join(method.tasks)}"
+        raise fail(
+            "method", f"a method that can {task}", f"{config.method!r} ({'/'.join(method.tasks)})"
         )
-    mask = None if mask is None else (mask > 0.5).float()
     return method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)

@@ -1,18 +1,23 @@
-"""The ``restore`` command line: inpaint, denoise, demo (and eval, app).
+"""The engine's commands of the ``restore`` console script: inpaint, denoise, demo, methods.
 
-Bad input ends with a one-line ``error: ...`` on stderr and exit code 2; nothing is written then.
+This typer app knows only the engine. The console script (``apps.console``) mounts it beside
+``restore eval`` (``evaluation.cli``) and ``restore app`` (``apps.cli``). Bad input ends with a
+one-line ``error: ...`` on stderr and exit code 2; nothing is written then.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from restore.config import PRESETS, preset
-from restore.errors import InputError
+from restore.config import DEFAULT_PRESET, PRESETS, preset
+from restore.errors import ExitOnBadInput
 
 app = typer.Typer(
     add_completion=False,
@@ -24,40 +29,90 @@ Output = Annotated[
     Path | None,
     typer.Option("-o", "--output", help="Restored video (.mp4); sidecars share its stem."),
 ]
-Preset = Annotated[str, typer.Option(help=f"Settings bundle: {', '.join(PRESETS)}.")]
-Method = Annotated[str, typer.Option(help="Method (see `restore methods`).")]
-Epochs = Annotated[int | None, typer.Option(help="Training epochs (overrides the preset).")]
-ModelSize = Annotated[
-    float | None, typer.Option(help="Model size in millions of parameters, e.g. 0.75.")
-]
-BatchSize = Annotated[int | None, typer.Option(help="Frames per optimizer step.")]
-Loss = Annotated[str | None, typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim.")]
-Strides = Annotated[str | None, typer.Option(help="Decoder strides, e.g. 5,3,2,2,2 (auto).")]
-ChannelsLast = Annotated[
-    bool | None, typer.Option(help="NHWC convolutions (speed differs by machine: measure).")
-]
-Prefill = Annotated[
-    str | None, typer.Option(help="What HNeRV's encoder sees in holes: none | mean | telea.")
-]
-Device = Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")]
-Seed = Annotated[int, typer.Option(help="Random seed (initialisation, order, noise).")]
-Start = Annotated[int, typer.Option(help="Skip this many frames first.")]
-MaxFrames = Annotated[int | None, typer.Option(help="Use at most this many frames.")]
-Resize = Annotated[str | None, typer.Option(help="Work at WxH, e.g. 432x240.")]
-Compare = Annotated[bool, typer.Option(help="Also write a side-by-side video.")]
-SaveModel = Annotated[bool, typer.Option(help="Also save the fitted model (.model.pt).")]
-SaveFrames = Annotated[bool, typer.Option(help="Also write PNG frames.")]
+Epochs = Annotated[int | None, typer.Option(help="Training epochs (default: the preset's).")]
+Device = Annotated[str | None, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")]
 Debug = Annotated[bool, typer.Option(help="Show tracebacks.")]
 
+# The run options every restoring command takes, each declared once: a None default lets the
+# preset decide (`restore.config.preset`, whose OVERRIDES map these names into the config tree).
+RUN_OPTIONS: dict[str, Any] = {
+    "preset_name": Annotated[
+        str | None,
+        typer.Option("--preset", help=f"{' | '.join(PRESETS)} (default {DEFAULT_PRESET})."),
+    ],
+    "method": Annotated[
+        str | None, typer.Option(help="Method (see `restore methods`; default: the preset's).")
+    ],
+    "epochs": Epochs,
+    "model_size": Annotated[
+        float | None, typer.Option(help="Model size in millions of parameters, e.g. 0.75.")
+    ],
+    "batch_size": Annotated[int | None, typer.Option(help="Frames per optimizer step.")],
+    "loss": Annotated[str | None, typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim.")],
+    "strides": Annotated[str | None, typer.Option(help="Decoder strides, e.g. 5,3,2,2,2 (auto).")],
+    "channels_last": Annotated[
+        bool | None, typer.Option(help="NHWC convolutions (speed differs by machine: measure).")
+    ],
+    "prefill": Annotated[
+        str | None, typer.Option(help="What HNeRV's encoder sees in holes: none | mean | telea.")
+    ],
+    "device": Device,
+    "seed": Annotated[int | None, typer.Option(help="Random seed (initialisation, order, noise).")],
+    "start": Annotated[int, typer.Option(help="Skip this many frames first.")],
+    "max_frames": Annotated[int | None, typer.Option(help="Use at most this many frames.")],
+    "resize": Annotated[str | None, typer.Option(help="Work at WxH, e.g. 432x240.")],
+    "compare": Annotated[bool, typer.Option(help="Also write a side-by-side video.")],
+    "save_model": Annotated[bool, typer.Option(help="Also save the fitted model (.model.pt).")],
+    "save_frames": Annotated[bool, typer.Option(help="Also write PNG frames.")],
+    "debug": Debug,
+}
+_RUN_DEFAULTS: dict[str, Any] = {"start": 0, "compare": False, "save_model": False}
+_RUN_DEFAULTS |= {"save_frames": False, "debug": False}
+CONFIG_OPTIONS = (
+    "method",
+    "epochs",
+    "model_size",
+    "batch_size",
+    "loss",
+    "strides",
+    "channels_last",
+    "prefill",
+    "device",
+    "seed",
+)
 
-def _config(preset_name: str, **overrides: Any):
+
+def with_run_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Adds ``RUN_OPTIONS`` to a command's signature; the command receives them as keywords."""
+    signature = inspect.signature(command, eval_str=True)
+    added = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=_RUN_DEFAULTS.get(name),
+            annotation=annotation,
+        )
+        for name, annotation in RUN_OPTIONS.items()
+    ]
+    kept = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        return command(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=kept + added)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _config(preset_name: str | None, **overrides: Any):
     from restore.models import parse_strides
 
     strides = overrides.pop("strides", None)
-    config = preset(preset_name, **overrides)
-    if strides:
-        config.strides = parse_strides(strides)
-    return config
+    return preset(
+        preset_name or DEFAULT_PRESET,
+        strides=parse_strides(strides) if strides else None,
+        **overrides,
+    )
 
 
 def _progress_bar():
@@ -84,7 +139,7 @@ def _progress_bar():
     return on_progress, close
 
 
-def _run(job, debug: bool) -> None:
+def _run(job) -> None:
     from restore.device import describe_device, pick_device
     from restore.jobs import run_job
     from restore.methods import get_method
@@ -128,20 +183,6 @@ def _print_report(report) -> None:
             )
 
 
-CONFIG_OPTIONS = (
-    "method",
-    "epochs",
-    "model_size",
-    "batch_size",
-    "loss",
-    "strides",
-    "channels_last",
-    "prefill",
-    "device",
-    "seed",
-)
-
-
 def _job_from_options(task: str, options: dict[str, Any]):
     """Build a ``Job`` from a command's parameters: config fields go to the preset, the rest
     (input, output, mask and I/O options) to the job."""
@@ -164,6 +205,7 @@ def _job_from_options(task: str, options: dict[str, Any]):
 
 
 @app.command()
+@with_run_options
 def inpaint(
     video: Annotated[Path, typer.Argument(help="Video file or folder of frames.")],
     mask: Annotated[
@@ -186,35 +228,18 @@ def inpaint(
         bool, typer.Option(help="Also write the mask overlaid on the first frame.")
     ] = False,
     output: Output = None,
-    preset_name: Annotated[
-        str, typer.Option("--preset", help=f"{', '.join(PRESETS)}")
-    ] = "balanced",
-    method: Method = "hnerv",
-    epochs: Epochs = None,
-    model_size: ModelSize = None,
-    batch_size: BatchSize = None,
-    loss: Loss = None,
-    strides: Strides = None,
-    channels_last: ChannelsLast = None,
-    prefill: Prefill = None,
-    device: Device = "auto",
-    seed: Seed = 0,
-    start: Start = 0,
-    max_frames: MaxFrames = None,
-    resize: Resize = None,
-    compare: Compare = False,
-    save_model: SaveModel = False,
-    save_frames: SaveFrames = False,
-    debug: Debug = False,
+    **run_options: Any,
 ) -> None:
     """Fill holes (boxes, objects, a drawn or exported mask) in a video."""
-    options = dict(locals())
-    with _errors(debug):
+    options = {**locals(), **run_options}
+    options.pop("run_options")
+    with ExitOnBadInput(run_options["debug"]):
         job = _job_from_options("inpaint", options)
-        _run(job, debug)
+        _run(job)
 
 
 @app.command()
+@with_run_options
 def denoise(
     video: Annotated[Path, typer.Argument(help="Video file or folder of frames.")],
     add_noise: Annotated[
@@ -227,32 +252,14 @@ def denoise(
         bool, typer.Option(help="Impulse noise: treat the hit pixels as holes.")
     ] = False,
     output: Output = None,
-    preset_name: Annotated[
-        str, typer.Option("--preset", help=f"{', '.join(PRESETS)}")
-    ] = "balanced",
-    method: Method = "hnerv",
-    epochs: Epochs = None,
-    model_size: ModelSize = None,
-    batch_size: BatchSize = None,
-    loss: Loss = None,
-    strides: Strides = None,
-    channels_last: ChannelsLast = None,
-    prefill: Prefill = None,
-    device: Device = "auto",
-    seed: Seed = 0,
-    start: Start = 0,
-    max_frames: MaxFrames = None,
-    resize: Resize = None,
-    compare: Compare = False,
-    save_model: SaveModel = False,
-    save_frames: SaveFrames = False,
-    debug: Debug = False,
+    **run_options: Any,
 ) -> None:
     """Remove noise from a video (the network's reconstruction is the output)."""
-    options = dict(locals())
-    with _errors(debug):
+    options = {**locals(), **run_options}
+    options.pop("run_options")
+    with ExitOnBadInput(run_options["debug"]):
         job = _job_from_options("denoise", options)
-        _run(job, debug)
+        _run(job)
 
 
 @app.command()
@@ -261,14 +268,14 @@ def demo(
         "demo-output"
     ),
     epochs: Epochs = None,
-    device: Device = "auto",
+    device: Device = None,
     debug: Debug = False,
 ) -> None:
     """Inpaint five boxes in the bundled Big Buck Bunny excerpt and report PSNR."""
     from restore.io import demo_clip_path
     from restore.jobs import Job
 
-    with _errors(debug):
+    with ExitOnBadInput(debug):
         config = _config("fast", epochs=epochs, device=device)
         job = Job(
             input=demo_clip_path(),
@@ -279,7 +286,7 @@ def demo(
             compare=True,
             preview=True,
         )
-        _run(job, debug)
+        _run(job)
 
 
 @app.command("methods")
@@ -289,66 +296,3 @@ def list_methods_command() -> None:
 
     for name, method in METHODS.items():
         typer.echo(f"{name:15s} {'/'.join(method.tasks):16s} {method.description}")
-
-
-class ExitOnBadInput:
-    """Turn bad-input exceptions into one line on stderr and exit code 2 (all front ends).
-
-    ``ValueError`` (``InputError`` included), ``FileNotFoundError`` and ``NotADirectoryError``
-    become ``error: <message>``; Ctrl-C becomes ``interrupt_message`` and exit code 130. With
-    ``debug`` the traceback is shown instead.
-    """
-
-    def __init__(self, debug: bool, interrupt_message: str = "interrupted") -> None:
-        self.debug = debug
-        self.interrupt_message = interrupt_message
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, traceback) -> bool:
-        if error is None or self.debug:
-            return False
-        if isinstance(error, InputError | ValueError | FileNotFoundError | NotADirectoryError):
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2)
-        if isinstance(error, KeyboardInterrupt):
-            typer.echo(self.interrupt_message, err=True)
-            raise typer.Exit(130)
-        return False
-
-
-_errors = ExitOnBadInput
-
-
-def _mount_front_ends() -> None:
-    """Add ``restore eval ...`` (evaluation/) and ``restore app`` (apps/) to the command line.
-
-    The console script is where the three front ends meet, so this is the one place in
-    ``restore/`` that reaches into ``evaluation/`` and ``apps/``, and it does so only when the
-    command line is built, never when the engine is imported.
-    """
-    import functools
-    import importlib
-
-    evaluation_cli = importlib.import_module("evaluation.cli")
-    app.add_typer(evaluation_cli.app, name="eval", help="DAVIS evaluation harness and reports.")
-    apps_cli = importlib.import_module("apps.cli")
-
-    @functools.wraps(apps_cli.launch)
-    def launch_app(*args: Any, **kwargs: Any) -> None:
-        with _errors(debug=False):
-            apps_cli.launch(*args, **kwargs)
-
-    app.command("app", help="Open the Gradio web app (127.0.0.1 unless --host says otherwise).")(
-        launch_app
-    )
-
-
-def main() -> None:
-    _mount_front_ends()
-    app()
-
-
-if __name__ == "__main__":
-    main()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch
 
+from masks.checks import check_mask, check_same_shape
+
 
 def composite(
     prediction: torch.Tensor, corrupted: torch.Tensor, mask: torch.Tensor
@@ -22,11 +24,6 @@ def composite(
     Returns:
         ``(T, 3, H, W)``; equal to ``corrupted`` wherever ``mask`` is 0.
     """
-    if prediction.shape != corrupted.shape:
-        raise ValueError(
-            f"prediction has shape {tuple(prediction.shape)}, input has {tuple(corrupted.shape)}"
-        )
-    expected = (corrupted.shape[0], 1, *corrupted.shape[2:])
-    if tuple(mask.shape) != expected:
-        raise ValueError(f"mask has shape {tuple(mask.shape)}, expected {expected}")
+    check_same_shape(prediction, corrupted, ("prediction", "input"))
+    check_mask(mask, corrupted, values=False)
     return torch.where(mask > 0.5, prediction.to(corrupted.dtype), corrupted)

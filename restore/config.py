@@ -1,7 +1,13 @@
-"""Run configuration and named presets.
+"""Run configuration: one tree, passed down to the parts that own each branch, and named presets.
 
-The resolved ``RestoreConfig`` is saved next to every output (``config.json``) so a run can be
-reproduced.
+``RestoreConfig`` holds what decides a restoration: the method, the device and seed, the model
+to build (``ModelOptions``, read by neural methods) and the optimisation (``FitConfig``, handed
+as is to ``restore.fit.fit_representation``). Every field lives in one place. Presets are named
+instances, shared by every front end: the CLI's ``--preset``, the app's preset choice and the
+harness's profiles all name one of ``PRESETS``. ``preset(name, **overrides)`` applies front-end
+options by their flat names (``OVERRIDES``); a None value leaves the preset's.
+
+The resolved config is saved next to every output (``config.json``) so a run can be reproduced.
 """
 
 from __future__ import annotations
@@ -10,56 +16,115 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from masks.checks import fail
+from restore.errors import InputError
+from restore.fit import FitConfig
+
+PREFILLS = ("none", "mean", "telea")
+
+
+@dataclass
+class ModelOptions:
+    """The representation a neural method builds (``restore.models.create_model``)."""
+
+    size: float = 0.75  # TotalSize target in millions of parameters (HNeRV's 0.35/0.75/1.5/3)
+    strides: tuple[int, ...] | None = None  # decoder strides; chosen from the frame size if None
+    prefill: str = "telea"  # what HNeRV's encoder sees in holes: none (zeros) | mean | telea
+    options: dict[str, Any] = field(default_factory=dict)  # model config fields, e.g. k_max
+
+    def __post_init__(self) -> None:
+        if isinstance(self.size, bool) or not isinstance(self.size, int | float) or self.size <= 0:
+            raise fail("model size", "a positive number of millions of parameters", self.size)
+        if self.prefill not in PREFILLS:
+            raise fail("prefill", f"one of {', '.join(PREFILLS)}", repr(self.prefill))
+        if self.strides is not None:
+            self.strides = tuple(self.strides)
+
 
 @dataclass
 class RestoreConfig:
     """Everything that decides a restoration, for any method."""
 
     method: str = "hnerv"  # registered method name (restore.methods.list_methods())
-    model_size: float = 0.75  # neural methods: TotalSize target in millions of parameters
-    epochs: int = 150  # neural methods: passes over the video
-    batch_size: int = 2  # neural methods: frames per optimizer step
-    lr: float = 1e-3  # neural methods: Adam learning rate
-    warmup_fraction: float = 0.2  # neural methods: share of steps warming the learning rate up
-    loss: str = "l2"  # neural methods: l2 | l1 | ssim | ms-ssim | l1+ssim
-    strides: tuple[int, ...] | None = None  # neural methods: decoder strides (auto when None)
-    model_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"k_max": 3}
-    prefill: str = "telea"  # what HNeRV's encoder sees in holes: none (zeros) | mean | telea
-    channels_last: bool = False  # neural methods: NHWC convolutions (measure before enabling)
-    seed: int = 0  # initialisation, frame order and synthetic corruption
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    seed: int = 0  # initialisation, frame order and synthetic corruption
+    model: ModelOptions = field(default_factory=ModelOptions)  # neural methods: what to build
+    fit: FitConfig = field(default_factory=FitConfig)  # neural methods: how to fit it
     method_options: dict[str, Any] = field(default_factory=dict)  # classical methods' keywords
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["strides"] = list(self.strides) if self.strides else None
+        data["model"]["strides"] = list(self.model.strides) if self.model.strides else None
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RestoreConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown config field(s) {sorted(unknown)}")
         data = dict(data)
-        if data.get("strides"):
-            data["strides"] = tuple(data["strides"])
-        return cls(**data)
+        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise InputError(f"config: unknown field(s) {sorted(unknown)}")
+        model = ModelOptions(**data.pop("model", {}))
+        fit = FitConfig(**data.pop("fit", {}))
+        return cls(model=model, fit=fit, **data)
+
+
+OVERRIDES: dict[str, tuple[str | None, str]] = {
+    "method": (None, "method"),
+    "device": (None, "device"),
+    "seed": (None, "seed"),
+    "model_size": ("model", "size"),
+    "strides": ("model", "strides"),
+    "prefill": ("model", "prefill"),
+    "epochs": ("fit", "epochs"),
+    "batch_size": ("fit", "batch_size"),
+    "lr": ("fit", "lr"),
+    "loss": ("fit", "loss"),
+    "channels_last": ("fit", "channels_last"),
+}
+"""Front-end option name -> (branch of the tree, field): the one mapping every front end uses."""
+
+
+def _preset(method: str = "hnerv", size: float = 0.75, epochs: int = 150) -> RestoreConfig:
+    return RestoreConfig(method=method, model=ModelOptions(size=size), fit=FitConfig(epochs=epochs))
 
 
 PRESETS: dict[str, RestoreConfig] = {
+    # Seconds: checks that a run works end to end (tests, the harness's smoke profile).
+    "smoke": _preset(size=0.07, epochs=3),
     # Minutes on a laptop CPU for a short clip at 432x240.
-    "fast": RestoreConfig(model_size=0.35, epochs=40, batch_size=2),
-    # The default: the paper's 0.75M model, 150 epochs.
-    "balanced": RestoreConfig(model_size=0.75, epochs=150, batch_size=2),
+    "fast": _preset(size=0.35, epochs=40),
+    # The paper's 0.75M model, 150 epochs.
+    "balanced": _preset(size=0.75, epochs=150),
     # The paper's largest setting (3M, 300 epochs): meant for a GPU.
-    "paper": RestoreConfig(model_size=3.0, epochs=300, batch_size=2),
+    "paper": _preset(size=3.0, epochs=300),
 }
+
+DEFAULT_PRESET = "balanced"
 
 
 def preset(name: str, **overrides: Any) -> RestoreConfig:
-    """A copy of preset ``name`` with ``overrides`` applied (None values are ignored)."""
+    """A copy of preset ``name`` with front-end ``overrides`` (``OVERRIDES`` names) applied.
+
+    None values leave the preset's value. Every value is checked by the branch that owns it.
+
+    Raises:
+        InputError: an unknown preset or option name, or a bad value.
+    """
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; valid presets: {', '.join(PRESETS)}")
-    values = {key: value for key, value in overrides.items() if value is not None}
-    return dataclasses.replace(PRESETS[name], **values)
+        raise fail("preset", f"one of {', '.join(PRESETS)}", repr(name))
+    unknown = set(overrides) - set(OVERRIDES)
+    if unknown:
+        raise InputError(f"preset overrides: unknown option(s) {sorted(unknown)}")
+    base = PRESETS[name]
+    values: dict[str | None, dict[str, Any]] = {None: {}, "model": {}, "fit": {}}
+    for option, value in overrides.items():
+        if value is not None:
+            branch, field_name = OVERRIDES[option]
+            values[branch][field_name] = value
+    return dataclasses.replace(
+        base,
+        model=dataclasses.replace(base.model, **values["model"]),
+        fit=dataclasses.replace(base.fit, **values["fit"]),
+        method_options=dict(base.method_options),
+        **values[None],
+    )

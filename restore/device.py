@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
+
+from restore.errors import InputError
+
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N, mps"
+_DEVICE_PATTERN = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
 
 
 def pick_device(requested: str | None = None) -> torch.device:
     """Return the device to fit on.
 
     Args:
-        requested: ``"auto"``/``None`` picks CUDA, then MPS, then CPU; otherwise a torch device
-            string such as ``"cpu"`` or ``"cuda:0"``.
+        requested: ``"auto"``/``None`` picks CUDA, then MPS, then CPU; otherwise one of
+            ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
 
     Raises:
-        ValueError: the requested device is not available on this machine.
+        InputError: the name is none of those, or the device is not available on this machine.
     """
     if requested in (None, "", "auto"):
         if torch.cuda.is_available():
@@ -21,14 +28,19 @@ def pick_device(requested: str | None = None) -> torch.device:
         if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    try:
-        device = torch.device(requested)
-    except RuntimeError as error:
-        raise ValueError(f"--device: unknown device {requested!r} ({error})") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device: {requested!r} requested but CUDA is not available here")
+    if not isinstance(requested, str) or not _DEVICE_PATTERN.match(requested):
+        raise InputError(f"--device: expected one of {DEVICE_CHOICES}, got {requested!r}")
+    device = torch.device(requested)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InputError(f"--device: {requested!r} requested but CUDA is not available here")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise InputError(
+                f"--device: expected cuda:0 to cuda:{torch.cuda.device_count() - 1}, "
+                f"got {requested!r}"
+            )
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"--device: {requested!r} requested but MPS is not available here")
+        raise InputError(f"--device: {requested!r} requested but MPS is not available here")
     return device
 
 

@@ -8,7 +8,6 @@ renames, and the input is never overwritten.
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 import torch
 
 import masks
-from restore.api import restore
+from masks.checks import fail
+from restore.api import TASKS, restore
 from restore.config import RestoreConfig
 from restore.errors import InputError
 from restore.fit import FitProgress
@@ -33,8 +33,6 @@ from restore.io import (
 from restore.methods import MethodResult
 from restore.metrics import summarize
 
-SYNTHETIC_MASKS = ("boxes", "center")
-
 
 @dataclass
 class Job:
@@ -45,9 +43,6 @@ class Job:
     config: RestoreConfig
     output: Path | None = None  # restored .mp4; default: ./<input stem>_restored.mp4
     mask: str | None = None  # inpaint: boxes | center | objects:<sequence> | path
-    mask_tensor: torch.Tensor | None = (
-        None  # inpaint: an explicit (T,1,H,W) mask (the app's drawing)
-    )
     box_size: int | None = None
     mask_threshold: float = 0.5
     mask_invert: bool = False
@@ -109,62 +104,37 @@ def output_paths(job: Job) -> dict[str, Path]:
 
 
 def prepare_input(job: Job) -> PreparedInput:
-    """Read the video and build the mask or noise; no file is written."""
+    """Read the video and build the mask or noise (``masks.corrupt``); no file is written."""
+    if job.task not in TASKS:
+        raise fail("task", f"one of {', '.join(TASKS)}", repr(job.task))
+    if job.task == "inpaint" and not job.mask:
+        raise InputError(
+            "--mask: expected boxes|center|objects:<sequence>|PATH to inpaint, got none"
+        )
     video = read_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    frames = video.frames
-    num_frames, _, height, width = frames.shape
-    notes: list[str] = []
-    if job.task == "inpaint":
-        if job.mask_tensor is not None:
-            mask = job.mask_tensor.float()
-            synthetic = False
-        elif job.mask:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                mask = masks.make_mask(
-                    job.mask,
-                    num_frames,
-                    height,
-                    width,
-                    box_size=job.box_size,
-                    davis_root=job.davis_root,
-                    threshold=job.mask_threshold,
-                    invert=job.mask_invert,
-                    dilate=job.mask_dilate,
-                    resize=job.mask_resize,
-                )
-            notes += [str(w.message) for w in caught]
-            synthetic = job.mask in SYNTHETIC_MASKS or job.mask.startswith("objects:")
-        else:
-            raise InputError("inpaint needs a mask: --mask boxes|center|objects:<seq>|PATH")
-        try:
-            masks.validate_mask(mask, num_frames, height, width)
-        except ValueError as error:
-            raise InputError(str(error)) from None
-        if not bool((mask > 0.5).any()):
-            raise InputError("the mask is empty: there is nothing to inpaint")
-        warning = masks.check_propagation(mask)
-        if warning:
-            notes.append(warning)
-        mask = (mask > 0.5).float()
-        corrupted = frames * (1 - mask)
-        return PreparedInput(corrupted, mask, frames if synthetic else None, video.fps, notes)
-    if job.task != "denoise":
-        raise InputError(f"unknown task {job.task!r}; valid: inpaint, denoise")
-    if job.add_noise:
-        kind, level = masks.parse_noise_spec(job.add_noise)
-        corruption = masks.add_noise(frames, kind, level, seed=job.config.seed)
-        mask = corruption.mask if job.noise_mask else None
-        if job.noise_mask and mask is None:
-            raise InputError(f"--noise-mask: {kind} noise changes every pixel; it has no mask")
-        notes.append(f"added {corruption.kind} noise, level {corruption.level:g}")
-        corrupted = corruption.corrupted
-        if mask is not None:
-            corrupted = corrupted * (1 - mask)
-        return PreparedInput(corrupted, mask, frames, video.fps, notes)
-    if job.noise_mask:
-        raise InputError("--noise-mask needs --add-noise (the hit pixels must be known)")
-    return PreparedInput(frames, None, None, video.fps, notes)
+    corrupted = masks.corrupt(
+        video.frames,
+        mask=job.mask if job.task == "inpaint" else None,
+        noise=job.add_noise if job.task == "denoise" else None,
+        noise_mask=job.noise_mask,
+        seed=job.config.seed,
+        box_size=job.box_size,
+        davis_root=job.davis_root,
+        threshold=job.mask_threshold,
+        invert=job.mask_invert,
+        dilate=job.mask_dilate,
+        resize=job.mask_resize,
+    )
+    notes = list(corrupted.notes)
+    height, width = video.frames.shape[2:]
+    if height % 2 or width % 2:
+        notes.append(
+            f"H.264 (yuv420p) needs even sides: the video is written at "
+            f"{width + width % 2}x{height + height % 2} (last column/row repeated); the "
+            f"restoration and --save-frames keep {width}x{height}"
+        )
+    clean = video.frames if corrupted.synthetic else None
+    return PreparedInput(corrupted.corrupted, corrupted.mask, clean, video.fps, notes)
 
 
 def score(prepared: PreparedInput, result: MethodResult) -> dict[str, Any] | None:
@@ -204,6 +174,7 @@ def run_job(
         prepared.corrupted,
         prepared.mask,
         job.config,
+        task=job.task,
         on_progress=on_progress,
         should_stop=should_stop,
     )
@@ -252,5 +223,5 @@ def run_job(
 
 
 def _job_dict(job: Job) -> dict[str, Any]:
-    data = {k: v for k, v in vars(job).items() if k not in ("config", "mask_tensor")}
+    data = {k: v for k, v in vars(job).items() if k != "config"}
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}

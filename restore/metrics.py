@@ -20,6 +20,9 @@ import pytorch_msssim
 import torch
 import torch.nn.functional as F
 
+from masks.checks import check_mask, check_same_shape, check_video
+from restore.errors import InputError
+
 SSIM_WINDOW_SIZE = 11
 SSIM_WINDOW_SIGMA = 1.5
 SSIM_K1, SSIM_K2 = 0.01, 0.03
@@ -34,49 +37,26 @@ _SSIM_CHUNK_FRAMES = 8
 # --- boundary checks -----------------------------------------------------------------------------
 
 
-def _check_video(name: str, video: object) -> torch.Tensor:
-    """Checks that `video` is a floating-point tensor `(T, 3, H, W)` with T, H, W >= 1."""
-    if not isinstance(video, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor (T, 3, H, W), got {type(video).__name__}")
-    if video.ndim != 4 or video.shape[1] != 3 or video.numel() == 0:
-        raise ValueError(f"{name} must have shape (T, 3, H, W), got {tuple(video.shape)}")
-    if not video.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor in [0, 1], got {video.dtype}")
-    return video
-
-
 def _check_pair(
     prediction: object, target: object, names: tuple[str, str] = ("prediction", "target")
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Checks two videos `(T, 3, H, W)` of the same shape; the message gives both shapes."""
-    first = _check_video(names[0], prediction)
-    second = _check_video(names[1], target)
-    if first.shape != second.shape:
-        raise ValueError(
-            f"{names[0]} and {names[1]} must have the same shape, got "
-            f"{names[0]} {tuple(first.shape)} and {names[1]} {tuple(second.shape)}"
-        )
-    return first, second
+    """Two videos `(T, 3, H, W)` of one shape (the project's check family; values unchecked)."""
+    check_video(prediction, names[0], values=False)
+    check_video(target, names[1], values=False)
+    check_same_shape(prediction, target, names)
+    return prediction, target
 
 
 def _check_mask(mask: object, video: torch.Tensor) -> torch.Tensor:
-    """Checks that `mask` is `(T, 1, H, W)` matching `video` `(T, 3, H, W)`; returns it as float."""
-    if not isinstance(mask, torch.Tensor):
-        raise ValueError(f"mask must be a torch.Tensor (T, 1, H, W), got {type(mask).__name__}")
-    t, _, h, w = video.shape
-    if tuple(mask.shape) != (t, 1, h, w):
-        raise ValueError(
-            f"mask must have shape (T, 1, H, W) = {(t, 1, h, w)} to match the video "
-            f"{tuple(video.shape)}, got {tuple(mask.shape)}"
-        )
-    return mask.float()
+    """A mask `(T, 1, H, W)` matching `video`, as float."""
+    return check_mask(mask, video, values=False).float()
 
 
 def _check_ssim_size(video: torch.Tensor) -> None:
     """Checks that frames are at least as large as the SSIM window on both sides."""
     h, w = video.shape[-2:]
     if min(h, w) < SSIM_WINDOW_SIZE:
-        raise ValueError(
+        raise InputError(
             f"SSIM needs frames of at least {SSIM_WINDOW_SIZE}x{SSIM_WINDOW_SIZE} (its Gaussian "
             f"window), got {h}x{w}"
         )
@@ -95,7 +75,7 @@ def _known_selection(mask: torch.Tensor) -> torch.Tensor:
 def _require_pixels(selection: torch.Tensor, what: str) -> None:
     """Raises ValueError if `selection` `(T, 1, H, W)` selects no pixel."""
     if not bool(selection.any()):
-        raise ValueError(
+        raise InputError(
             f"mask must select at least one {what} pixel, got none in {tuple(selection.shape)}"
         )
 

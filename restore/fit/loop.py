@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from restore.fit.losses import reconstruction_loss
+from masks.checks import check_positive_int, fail
+from restore.fit.losses import LOSSES, reconstruction_loss
 from restore.fit.schedule import warmup_cosine
 
 
@@ -31,10 +32,19 @@ class FitConfig:
     warmup_fraction: float = 0.2  # share of steps spent warming the learning rate up
     min_lr_factor: float = 0.0  # cosine decays to lr * this
     loss: str = "l2"  # l2 | l1 | ssim | ms-ssim | l1+ssim
-    seed: int = 0  # seeds initialisation and frame order
     channels_last: bool = False  # NHWC memory format for convolutions
     blowup_factor: float = 20.0  # a step loss this many times the recent mean counts as a blow-up
     max_recoveries: int = 6  # blow-ups tolerated (each halves the learning rate) before stopping
+
+    def __post_init__(self) -> None:
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch size", self.batch_size)
+        if not self.lr > 0:
+            raise fail("learning rate", "a number > 0", self.lr)
+        if not 0 <= self.warmup_fraction < 1:
+            raise fail("warm-up fraction", "a number in [0, 1)", self.warmup_fraction)
+        if self.loss not in LOSSES:
+            raise fail("loss", f"one of {', '.join(LOSSES)}", repr(self.loss))
 
 
 @dataclass
@@ -55,7 +65,10 @@ class FitProgress:
     epoch_loss: float | None = None  # mean loss of the finished epoch (at epoch_end)
     epoch_psnr_known: float | None = None
     message: str | None = None  # e.g. a divergence recovery notice
-    predict: Callable[[list[int] | None], torch.Tensor] | None = None  # decode frames now
+    # Decode frames now: predict(indices=None, raw=False) gives the method's output for those
+    # frames (cropped to the input size, composited for inpainting); raw=True the network's own
+    # output as the method shaped it (cropped, not composited).
+    predict: Callable[..., torch.Tensor] | None = None
 
 
 @dataclass
@@ -118,8 +131,10 @@ def fit_representation(
     *,
     encoder_input: torch.Tensor | None = None,
     device: torch.device | str = "cpu",
+    seed: int = 0,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    predict_output: Callable[[torch.Tensor, list[int], bool], torch.Tensor] | None = None,
 ) -> FitResult:
     """Fit ``model`` to ``target`` with a loss over known pixels only.
 
@@ -131,15 +146,19 @@ def fit_representation(
         config: optimisation settings.
         encoder_input: ``(T, 3, H, W)`` what HNeRV's encoder sees (defaults to ``target``).
         device: where to fit; data stays on the CPU and moves per batch.
+        seed: seeds initialisation and frame order.
         on_progress: called after every step with a ``FitProgress``.
         should_stop: polled every step; when it returns True the fit ends after that step.
+        predict_output: ``(frames, indices, composited)`` turns decoded frames ``(B, 3, H, W)``
+            of ``indices`` into what ``FitProgress.predict`` returns: the method crops its
+            padding and, when ``composited``, puts the known pixels back; identity if None.
 
     Returns:
         The fitted model (the last healthy state) and the per-epoch history.
     """
     device = torch.device(device)
-    torch.manual_seed(config.seed)
-    order_generator = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(seed)
+    order_generator = torch.Generator().manual_seed(seed)
     encoder_input = target if encoder_input is None else encoder_input
     num_frames = target.shape[0]
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
@@ -156,10 +175,12 @@ def fit_representation(
     step = 0
     epoch = 0
 
-    def predict(indices: list[int] | None = None) -> torch.Tensor:
-        return predict_video(
+    def predict(indices: list[int] | None = None, *, raw: bool = False) -> torch.Tensor:
+        indices = list(range(num_frames)) if indices is None else list(indices)
+        frames = predict_video(
             model, encoder_input, indices=indices, channels_last=config.channels_last
         )
+        return frames if predict_output is None else predict_output(frames, indices, not raw)
 
     while epoch < config.epochs and not result.stopped:
         order = torch.randperm(num_frames, generator=order_generator)

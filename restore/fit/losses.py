@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from pytorch_msssim import ms_ssim, ssim
 
+from restore.errors import InputError
+
 LOSSES = ("l2", "l1", "ssim", "ms-ssim", "l1+ssim")
 MS_SSIM_MIN_SIDE = 161  # pytorch_msssim's 5 scales with an 11-px window need sides > 160
 
@@ -61,13 +63,13 @@ def reconstruction_loss(
             # NeRV's loss: alpha * L1 + (1 - alpha) * (1 - SSIM), alpha = 0.7.
             return 0.7 * masked_mean((prediction - target).abs(), known) + 0.3 * structural
         return structural
-    raise ValueError(f"unknown loss {kind!r}; valid losses: {', '.join(LOSSES)}")
+    raise InputError(f"unknown loss {kind!r}; valid losses: {', '.join(LOSSES)}")
 
 
 def resolve_loss(kind: str, height: int, width: int) -> tuple[str, str | None]:
     """The loss actually used at this frame size, and a note when it differs from ``kind``."""
     if kind not in LOSSES:
-        raise ValueError(f"unknown loss {kind!r}; valid losses: {', '.join(LOSSES)}")
+        raise InputError(f"unknown loss {kind!r}; valid losses: {', '.join(LOSSES)}")
     if kind == "ms-ssim" and min(height, width) < MS_SSIM_MIN_SIDE:
         return "ssim", (
             f"MS-SSIM needs frame sides > 160 px (got {height}x{width}); using SSIM instead"

@@ -7,7 +7,6 @@ encoded (H.264 MP4) with PyAV, frame folders and PNGs with OpenCV; every write i
 from restore.io.atomic import atomic_write_bytes, atomic_write_text
 from restore.io.compare import side_by_side
 from restore.io.demo import demo_clip_path
-from restore.io.padding import crop_to, pad_to_multiple
 from restore.io.reading import (
     DEFAULT_FOLDER_FPS,
     IMAGE_EXTENSIONS,
@@ -28,10 +27,8 @@ __all__ = [
     "atomic_write_text",
     "check_output_path",
     "container_frame_count",
-    "crop_to",
     "demo_clip_path",
     "frames_to_uint8",
-    "pad_to_multiple",
     "parse_resize",
     "read_video",
     "side_by_side",

@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from restore.io.video import check_frames
+from masks.checks import check_non_negative_int, check_same_shape, check_video
+from restore.errors import InputError
 
 
 def side_by_side(
@@ -37,16 +38,12 @@ def side_by_side(
         ValueError: the shapes differ or are not ``(T, 3, H, W)``, ``labels`` is not two strings,
             or ``gap`` is negative.
     """
-    check_frames(left, "left")
-    check_frames(right, "right")
-    if left.shape != right.shape:
-        raise ValueError(
-            f"right: expected the shape of left {tuple(left.shape)}, got {tuple(right.shape)}"
-        )
-    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
-        raise ValueError(f"gap: expected an integer >= 0, got {gap!r}")
+    check_video(left, "left", values=False)
+    check_video(right, "right", values=False)
+    check_same_shape(left, right, ("left", "right"))
+    check_non_negative_int("gap", gap)
     if labels is not None and (len(labels) != 2 or not all(isinstance(t, str) for t in labels)):
-        raise ValueError(f"labels: expected two strings (left, right), got {labels!r}")
+        raise InputError(f"labels: expected two strings (left, right), got {labels!r}")
     frames, height = int(left.shape[0]), int(left.shape[2])
     left = left.to(torch.float32)
     right = right.to(left.device, torch.float32)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from restore.errors import MissingPathError
+
 DEMO_CLIP_NAME = "bunny_demo.mp4"
 
 
@@ -21,7 +23,7 @@ def demo_clip_path() -> Path:
     """
     path = Path(__file__).resolve().parent.parent / "data" / DEMO_CLIP_NAME
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingPathError(
             f"demo clip not found: {path}; regenerate it with scripts/make_demo_clip.py"
         )
     return path

@@ -14,6 +14,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from masks.checks import check_video
+from restore.errors import InputError
+
 
 @dataclass
 class Video:
@@ -30,9 +33,9 @@ class Video:
     source: str
 
     def __post_init__(self) -> None:
-        check_frames(self.frames, "frames")
+        check_video(self.frames, "frames", values=False)
         if self.frames.dtype != torch.float32:
-            raise ValueError(f"frames: expected dtype float32, got {self.frames.dtype}")
+            raise InputError(f"frames: expected dtype float32, got {self.frames.dtype}")
         check_fps(self.fps)
 
     @property
@@ -51,35 +54,12 @@ class Video:
         return int(self.frames.shape[3])
 
 
-def check_frames(frames: object, name: str = "frames") -> None:
-    """Raise ``ValueError`` unless ``frames`` is a floating ``(T, 3, H, W)`` tensor with ``T >= 1``.
-
-    Args:
-        frames: the object to check.
-        name: the argument name used in the message.
-    """
-    if not isinstance(frames, Tensor):
-        raise ValueError(
-            f"{name}: expected a torch.Tensor (T, 3, H, W), got {type(frames).__name__}"
-        )
-    if frames.ndim != 4 or frames.shape[1] != 3:
-        raise ValueError(f"{name}: expected shape (T, 3, H, W), got {tuple(frames.shape)}")
-    if min(frames.shape) < 1:
-        raise ValueError(
-            f"{name}: expected at least 1 frame of at least 1x1, got {tuple(frames.shape)}"
-        )
-    if not frames.is_floating_point():
-        raise ValueError(
-            f"{name}: expected a floating dtype with values in [0, 1], got {frames.dtype}"
-        )
-
-
 def check_fps(fps: object) -> float:
     """Return ``fps`` as a float, or raise ``ValueError`` unless it is a finite number > 0."""
     if isinstance(fps, bool) or not isinstance(fps, (int, float)):
-        raise ValueError(f"fps: expected a number > 0, got {fps!r}")
+        raise InputError(f"fps: expected a number > 0, got {fps!r}")
     if not math.isfinite(fps) or fps <= 0:
-        raise ValueError(f"fps: expected a finite number > 0, got {fps}")
+        raise InputError(f"fps: expected a finite number > 0, got {fps}")
     return float(fps)
 
 

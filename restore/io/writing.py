@@ -18,9 +18,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from masks.checks import check_video
 from restore.errors import InputError
 from restore.io.atomic import atomic_destination, atomic_write_bytes
-from restore.io.video import check_fps, check_frames, frames_to_uint8
+from restore.io.video import check_fps, frames_to_uint8
 
 MP4_EXTENSIONS = (".mp4", ".m4v")
 
@@ -36,7 +37,7 @@ def write_video(path: str | os.PathLike[str], frames: Tensor, fps: float, *, crf
     The MP4 index is put at the front (``movflags=+faststart``) so playback starts before the
     download ends. yuv420p needs even sizes: when ``H`` or ``W`` is odd, the bottom row or right
     column is replicated once, so the file is ``H + H % 2`` by ``W + W % 2`` (crop it off with
-    `restore.io.crop_to` after reading if needed). The write is atomic: the video is encoded to a
+    slicing after reading if needed). The write is atomic: the video is encoded to a
     hidden temporary file in the same folder and moved onto ``path`` only when complete.
 
     Args:
@@ -59,12 +60,12 @@ def write_video(path: str | os.PathLike[str], frames: Tensor, fps: float, *, crf
         raise InputError(
             f"output {destination}: expected a .mp4 file name, got suffix {destination.suffix!r}"
         )
-    check_frames(frames)
+    check_video(frames, "frames", values=False)
     fps = check_fps(fps)
     if isinstance(crf, bool) or not isinstance(crf, int) or not 0 <= crf <= 51:
-        raise ValueError(f"crf: expected an integer in [0, 51], got {crf!r}")
+        raise InputError(f"crf: expected an integer in [0, 51], got {crf!r}")
     if not bool(torch.isfinite(frames).all()):
-        raise ValueError("frames: expected finite values in [0, 1], got NaN or infinity")
+        raise InputError("frames: expected finite values in [0, 1], got NaN or infinity")
     height, width = int(frames.shape[2]), int(frames.shape[3])
     with atomic_destination(destination) as temporary:
         with av.open(
@@ -112,9 +113,9 @@ def write_frames(
     Raises:
         ValueError: ``frames`` is not ``(T, 3, H, W)`` float, or ``start_index`` is negative.
     """
-    check_frames(frames)
+    check_video(frames, "frames", values=False)
     if isinstance(start_index, bool) or not isinstance(start_index, int) or start_index < 0:
-        raise ValueError(f"start_index: expected an integer >= 0, got {start_index!r}")
+        raise InputError(f"start_index: expected an integer >= 0, got {start_index!r}")
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -14,9 +14,11 @@ from functools import partial
 
 import torch
 
+from restore.errors import InputError
 from restore.config import RestoreConfig
 from restore.methods.base import Method, MethodResult
 from restore.methods.neural import run_neural
+from restore.models import MODELS
 
 __all__ = ["METHODS", "Method", "MethodResult", "get_method", "list_methods"]
 
@@ -36,8 +38,6 @@ def _classical(function_path: str, *, needs_mask: bool) -> Callable[..., MethodR
         function = getattr(importlib.import_module(module_name), function_name)
         started = time.perf_counter()
         if needs_mask:
-            if mask is None:
-                raise ValueError(f"method {config.method!r} inpaints and needs a mask")
             restored = function(frames, mask, **config.method_options)
         else:
             restored = function(frames, **config.method_options)
@@ -57,30 +57,22 @@ _INPAINT = "restore.methods.classical_inpaint"
 _FLOW = "restore.methods.flow_propagation"
 _DENOISE = "restore.methods.classical_denoise"
 
+# Every registered model is a method: fitted with the masked loss (eq. 2), then composited.
+_NEURAL = [
+    Method(
+        name,
+        ("inpaint", "denoise"),
+        partial(run_neural, model_name=name),
+        f"{spec.description}; fitted with the masked loss, composited",
+        neural=True,
+    )
+    for name, spec in MODELS.items()
+]
+
 METHODS: dict[str, Method] = {
     method.name: method
-    for method in [
-        Method(
-            "hnerv",
-            ("inpaint", "denoise"),
-            partial(run_neural, model_name="hnerv"),
-            "HNeRV fitted with the masked loss, composited",
-            neural=True,
-        ),
-        Method(
-            "nerv",
-            ("inpaint", "denoise"),
-            partial(run_neural, model_name="nerv"),
-            "NeRV (frame index input) fitted the same way",
-            neural=True,
-        ),
-        Method(
-            "nerv-hblocks",
-            ("inpaint", "denoise"),
-            partial(run_neural, model_name="nerv-hblocks"),
-            "NeRV with HNeRV blocks (Table 6 ablation)",
-            neural=True,
-        ),
+    for method in _NEURAL
+    + [
         Method(
             "telea",
             ("inpaint",),
@@ -145,7 +137,7 @@ def list_methods(task: str | None = None) -> list[str]:
 
 
 def get_method(name: str) -> Method:
-    """The registered method ``name``; ValueError listing valid names otherwise."""
+    """The registered method ``name``; InputError listing the valid names otherwise."""
     if name not in METHODS:
-        raise ValueError(f"unknown method {name!r}; valid methods: {', '.join(METHODS)}")
+        raise InputError(f"unknown method {name!r}; valid methods: {', '.join(METHODS)}")
     return METHODS[name]

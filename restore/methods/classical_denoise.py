@@ -21,8 +21,9 @@ import numpy as np
 import torch
 import torch.nn.functional as functional
 
+from masks.checks import check_video
 from restore.errors import InputError
-from restore.methods.classical_inpaint import validate_video, video_to_uint8
+from restore.methods.classical_inpaint import video_to_uint8
 
 
 def _validate_odd_size(value: int, name: str, minimum: int = 1) -> None:
@@ -59,7 +60,7 @@ def median_spatial(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``size`` is not odd and positive.
     """
-    validate_video(video, check_range=False)
+    check_video(video, values=False)
     _validate_odd_size(size, "size")
     source = video.detach().cpu().float()
     half = size // 2
@@ -86,7 +87,7 @@ def median_spatiotemporal(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``size`` is not odd and positive.
     """
-    validate_video(video, check_range=False)
+    check_video(video, values=False)
     _validate_odd_size(size, "size")
     source = video.detach().cpu().float()
     half = size // 2
@@ -117,7 +118,7 @@ def gaussian_blur(video: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``sigma`` is not positive.
     """
-    validate_video(video, check_range=False)
+    check_video(video, values=False)
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
         raise InputError(f"sigma must be a positive number (pixels), got {sigma!r}")
     source = video.detach().cpu().float()
@@ -176,7 +177,7 @@ def nl_means_temporal(
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or a parameter is out of range.
     """
-    validate_video(video, check_range=False)
+    check_video(video, values=False)
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not h > 0:
         raise InputError(f"h must be a positive number (uint8 units), got {h!r}")
     _validate_odd_size(window, "window")

@@ -28,67 +28,13 @@ import torch
 from scipy import ndimage
 from skimage.restoration import inpaint_biharmonic
 
+from masks.checks import check_mask, check_video
 from restore.composite import composite
 from restore.errors import InputError
 
 # Pixels of margin kept around each hole component when biharmonic inpainting a crop: the
 # biharmonic stencil reaches 2 pixels, the rest gives the solve some known context.
 BIHARMONIC_MARGIN = 8
-
-
-def validate_video(video: torch.Tensor, name: str = "video", check_range: bool = True) -> None:
-    """Checks that ``video`` is a float ``(T, 3, H, W)`` tensor, optionally with values in [0, 1].
-
-    Args:
-        video: Tensor to check.
-        name: Argument name used in the error message.
-        check_range: Also require every value to lie in [0, 1].
-
-    Raises:
-        InputError: (a ``ValueError``) naming the argument, the expected and the actual value.
-    """
-    if not isinstance(video, torch.Tensor):
-        raise InputError(f"{name} must be a torch.Tensor of shape (T, 3, H, W), got {type(video)}")
-    if video.ndim != 4 or video.shape[1] != 3:
-        raise InputError(f"{name} must have shape (T, 3, H, W), got {tuple(video.shape)}")
-    if min(video.shape) == 0:
-        raise InputError(f"{name} must be non-empty (T, 3, H, W), got {tuple(video.shape)}")
-    if not video.is_floating_point():
-        raise InputError(f"{name} must be a float tensor with values in [0, 1], got {video.dtype}")
-    if check_range:
-        low, high = float(video.min()), float(video.max())
-        if low < 0.0 or high > 1.0:
-            raise InputError(f"{name} values must lie in [0, 1], got min {low:.4g} max {high:.4g}")
-
-
-def validate_video_and_mask(video: torch.Tensor, mask: torch.Tensor) -> None:
-    """Checks a ``(T, 3, H, W)`` video in [0, 1] and a matching ``(T, 1, H, W)`` mask in [0, 1].
-
-    Args:
-        video: Video to check.
-        mask: Mask to check, 1 = missing, 0 = known.
-
-    Raises:
-        InputError: (a ``ValueError``) naming the argument, the expected and the actual value.
-    """
-    validate_video(video)
-    if not isinstance(mask, torch.Tensor):
-        raise InputError(f"mask must be a torch.Tensor of shape (T, 1, H, W), got {type(mask)}")
-    if mask.ndim != 4 or mask.shape[1] != 1:
-        raise InputError(f"mask must have shape (T, 1, H, W), got {tuple(mask.shape)}")
-    frames, _, height, width = video.shape
-    if mask.shape[0] != frames:
-        raise InputError(f"mask has {mask.shape[0]} frames, video has {frames}")
-    if tuple(mask.shape[2:]) != (height, width):
-        raise InputError(
-            f"mask must have the video's size (H, W) = {(height, width)}, "
-            f"got {tuple(mask.shape[2:])}"
-        )
-    if not mask.is_floating_point():
-        raise InputError(f"mask must be a float tensor with values in [0, 1], got {mask.dtype}")
-    low, high = float(mask.min()), float(mask.max())
-    if low < 0.0 or high > 1.0:
-        raise InputError(f"mask values must lie in [0, 1], got min {low:.4g} max {high:.4g}")
 
 
 def video_to_numpy(video: torch.Tensor) -> np.ndarray:
@@ -170,7 +116,8 @@ def telea(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> torch.Ten
     Raises:
         ValueError: If shapes, value ranges or ``radius`` are invalid.
     """
-    validate_video_and_mask(video, mask)
+    check_video(video)
+    check_mask(mask, video)
     _validate_radius(radius)
     fill = opencv_inpaint_frames(
         video_to_uint8(video), mask_to_numpy(mask), radius, cv2.INPAINT_TELEA
@@ -192,7 +139,8 @@ def navier_stokes(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> t
     Raises:
         ValueError: If shapes, value ranges or ``radius`` are invalid.
     """
-    validate_video_and_mask(video, mask)
+    check_video(video)
+    check_mask(mask, video)
     _validate_radius(radius)
     fill = opencv_inpaint_frames(video_to_uint8(video), mask_to_numpy(mask), radius, cv2.INPAINT_NS)
     return composite_holes(video, mask, fill)
@@ -235,7 +183,8 @@ def biharmonic(video: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     Raises:
         ValueError: If shapes or value ranges are invalid.
     """
-    validate_video_and_mask(video, mask)
+    check_video(video)
+    check_mask(mask, video)
     frames = video_to_numpy(video).astype(np.float64)
     holes = mask_to_numpy(mask)
     filled = np.stack(
@@ -298,7 +247,8 @@ def temporal_fill(video: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     Raises:
         ValueError: If shapes or value ranges are invalid.
     """
-    validate_video_and_mask(video, mask)
+    check_video(video)
+    check_mask(mask, video)
     frames = video_to_numpy(video)
     holes = mask_to_numpy(mask)
     nearest = nearest_known_frame(holes)

@@ -34,12 +34,12 @@ import torch
 from scipy import sparse
 from scipy.sparse.linalg import splu
 
+from masks.checks import check_mask, check_video
 from restore.errors import InputError
 from restore.methods.classical_inpaint import (
     composite_holes,
     mask_to_numpy,
     opencv_inpaint_frames,
-    validate_video_and_mask,
     video_to_numpy,
     video_to_uint8,
 )
@@ -241,7 +241,8 @@ def flow_guided_with_info(
     Raises:
         ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
     """
-    validate_video_and_mask(video, mask)
+    check_video(video)
+    check_mask(mask, video)
     frames_count = video.shape[0]
     max_distance = _resolve_options(max_distance, fallback, frames_count)
 

@@ -6,6 +6,7 @@ unknown for the loss and are cropped away afterwards, so the user's resolution i
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from torch.nn import functional as F
 from restore.composite import composite
 from restore.config import RestoreConfig
 from restore.device import describe_device, pick_device
-from restore.fit import FitConfig, FitProgress, fit_representation, predict_video, resolve_loss
+from restore.fit import FitProgress, fit_representation, predict_video, resolve_loss
 from restore.methods.base import MethodResult
 from restore.methods.prefill import prefill_holes
 from restore.models import choose_strides, create_model, padded_size
@@ -49,16 +50,25 @@ def run_neural(
     """
     num_frames, _, height, width = frames.shape
     device = pick_device(config.device)
-    strides = tuple(config.strides) if config.strides else choose_strides(height, width)
+    model_options = config.model
+    strides = model_options.strides or choose_strides(height, width)
     padded_h, padded_w = padded_size(height, width, strides)
-    loss_kind, loss_note = resolve_loss(config.loss, padded_h, padded_w)
+    loss_kind, loss_note = resolve_loss(config.fit.loss, padded_h, padded_w)
     notes = [loss_note] if loss_note else []
+    fit_config = dataclasses.replace(config.fit, loss=loss_kind)
 
-    encoder_frames = frames if mask is None else prefill_holes(frames, mask, config.prefill)
+    encoder_frames = frames if mask is None else prefill_holes(frames, mask, model_options.prefill)
     known = torch.ones(num_frames, 1, height, width) if mask is None else 1 - mask
     target = _pad(frames, padded_h, padded_w, None)
     encoder_input = _pad(encoder_frames, padded_h, padded_w, None)
     known = _pad(known, padded_h, padded_w, 0.0)
+
+    def shape_output(decoded: torch.Tensor, indices: list[int], composited: bool) -> torch.Tensor:
+        """Crop the padding; for inpainting put the known pixels of those frames back."""
+        decoded = decoded[..., :height, :width].contiguous()
+        if mask is None or not composited:
+            return decoded
+        return composite(decoded, frames[indices], mask[indices])
 
     torch.manual_seed(config.seed)
     model = create_model(
@@ -66,18 +76,9 @@ def run_neural(
         num_frames=num_frames,
         height=padded_h,
         width=padded_w,
-        size=config.model_size,
+        size=model_options.size,
         strides=strides,
-        **config.model_options,
-    )
-    fit_config = FitConfig(
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        warmup_fraction=config.warmup_fraction,
-        loss=loss_kind,
-        seed=config.seed,
-        channels_last=config.channels_last,
+        **model_options.options,
     )
     fit = fit_representation(
         model,
@@ -86,16 +87,19 @@ def run_neural(
         fit_config,
         encoder_input=encoder_input,
         device=device,
+        seed=config.seed,
         on_progress=on_progress,
         should_stop=should_stop,
+        predict_output=shape_output,
     )
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     decode_started = time.perf_counter()
-    raw = predict_video(fit.model, encoder_input, channels_last=config.channels_last)
+    decoded = predict_video(fit.model, encoder_input, channels_last=fit_config.channels_last)
     decode_seconds = time.perf_counter() - decode_started
-    raw = raw[..., :height, :width].contiguous()
-    restored = raw if mask is None else composite(raw, frames, mask)
+    everything = list(range(num_frames))
+    raw = shape_output(decoded, everything, composited=False)
+    restored = shape_output(decoded, everything, composited=True)
     epochs = max(fit.epochs_run, 1)
     size = fit.model.size_report()
     timings = {

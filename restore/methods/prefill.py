@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import torch
 
-PREFILLS = ("none", "mean", "telea")
+from restore.config import PREFILLS
 
 
 def prefill_holes(frames: torch.Tensor, mask: torch.Tensor, kind: str) -> torch.Tensor:
     """Return ``frames`` ``(T,3,H,W)`` with hole pixels (``mask`` ``(T,1,H,W)`` = 1) filled.
 
     ``none``: zeros (the masked frame as is); ``mean``: each frame's mean known colour;
-    ``telea``: OpenCV's Telea inpainting per frame (radius 3).
+    ``telea``: OpenCV's Telea inpainting per frame (radius 3). Inputs are trusted: the config
+    (``ModelOptions``) checked ``kind`` and ``restore()`` the layouts.
     """
-    if kind not in PREFILLS:
-        raise ValueError(f"unknown prefill {kind!r}; valid: {', '.join(PREFILLS)}")
+    assert kind in PREFILLS, kind
     holes = mask > 0.5
     if kind == "none":
         return torch.where(holes, torch.zeros_like(frames), frames)
@@ -30,6 +30,14 @@ def prefill_holes(frames: torch.Tensor, mask: torch.Tensor, kind: str) -> torch.
             min=1
         )
         return torch.where(holes, mean.expand_as(frames), frames)
-    from restore.methods.classical_inpaint import telea
+    import cv2
 
-    return telea(frames, mask)
+    from restore.methods.classical_inpaint import (
+        composite_holes,
+        mask_to_numpy,
+        opencv_inpaint_frames,
+        video_to_uint8,
+    )
+
+    fill = opencv_inpaint_frames(video_to_uint8(frames), mask_to_numpy(mask), 3, cv2.INPAINT_TELEA)
+    return composite_holes(frames, mask, fill)

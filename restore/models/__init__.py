@@ -13,6 +13,7 @@ from typing import Any
 
 from torch import nn
 
+from restore.errors import InputError
 from restore.models.hnerv import HNeRV, HNeRVConfig, hnerv_total_size
 from restore.models.nerv import NeRV, NeRVConfig, nerv_total_size
 from restore.models.strides import choose_strides, padded_size, parse_strides
@@ -115,20 +116,20 @@ def create_model(
         ValueError: unknown name or field, or an unreachable size.
     """
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(list_models())}")
+        raise InputError(f"unknown model {name!r}; valid models: {', '.join(list_models())}")
     spec = MODELS[name]
     strides = tuple(strides) if strides else choose_strides(height, width)
     fields = {f.name for f in dataclasses.fields(spec.config_class)}
     unknown = set(overrides) - fields
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"model {name!r} has no option(s) {sorted(unknown)}; options: {sorted(fields)}"
         )
     config = spec.config_class(strides=strides, **{**spec.overrides, **overrides})
     dims = (num_frames, height, width)
     if size is not None:
         if size <= 0:
-            raise ValueError(f"model size must be positive, got {size}M")
+            raise InputError(f"model size must be positive, got {size}M")
         target = int(round(size * 1e6))
         config = _size_to_target(spec, config, target, dims)
         if hasattr(config, "hidden"):
@@ -140,7 +141,7 @@ def create_model(
                 config = _size_to_target(spec, config, target, dims)
         actual = spec.total_size(config, *dims)
         if abs(actual - target) > SIZE_TOLERANCE * target:
-            raise ValueError(
+            raise InputError(
                 f"model size {size}M is out of reach for {name} on {num_frames} frames of "
                 f"{height}x{width} (closest: {actual / 1e6:.3f}M)"
             )

@@ -81,8 +81,6 @@ class HNeRVDecoder(nn.Module):
 class HNeRV(nn.Module):
     """Encoder + decoder. ``forward(frames, indices)`` ignores ``indices`` (NeRV uses them)."""
 
-    family = "hnerv"
-
     def __init__(self, config: HNeRVConfig, num_frames: int, height: int, width: int) -> None:
         super().__init__()
         self.config = config

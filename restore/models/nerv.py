@@ -39,8 +39,6 @@ class NeRVConfig:
 class NeRV(nn.Module):
     """``forward(frames, indices)`` ignores ``frames``: the input is the frame index alone."""
 
-    family = "nerv"
-
     def __init__(self, config: NeRVConfig, num_frames: int, height: int, width: int) -> None:
         super().__init__()
         self.config = config

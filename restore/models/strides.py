@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 import math
 
+from restore.errors import InputError
+
 STRIDE_CHOICES = (5, 4, 3, 2)
 
 
@@ -33,7 +35,7 @@ def embedding_grid(height: int, width: int, strides: tuple[int, ...]) -> tuple[i
     """``(h, w)`` of the embedding grid; ValueError unless the strides' product divides H, W."""
     product = math.prod(strides)
     if height % product or width % product:
-        raise ValueError(
+        raise InputError(
             f"frame {height}x{width} is not divisible by the strides' product {product} "
             f"(strides {tuple(strides)}); pad the video first"
         )
@@ -53,7 +55,7 @@ def choose_strides(height: int, width: int) -> tuple[int, ...]:
         ValueError: a side is smaller than 16 pixels.
     """
     if min(height, width) < 16:
-        raise ValueError(f"frame is {height}x{width}; HNeRV needs sides of at least 16 pixels")
+        raise InputError(f"frame is {height}x{width}; HNeRV needs sides of at least 16 pixels")
     best: tuple[float, tuple[int, ...]] | None = None
     for num_stages in (5, 4):
         for strides in _stride_lists(num_stages):
@@ -74,7 +76,7 @@ def parse_strides(text: str) -> tuple[int, ...]:
     try:
         strides = tuple(int(part) for part in text.replace("_", ",").split(","))
     except ValueError:
-        raise ValueError(f"--strides: expected comma-separated integers, got {text!r}") from None
+        raise InputError(f"--strides: expected comma-separated integers, got {text!r}") from None
     if not strides or any(s < 1 for s in strides):
-        raise ValueError(f"--strides: expected positive integers, got {text!r}")
+        raise InputError(f"--strides: expected positive integers, got {text!r}")
     return strides

@@ -223,7 +223,7 @@ def test_failed_jobs_exit_1_and_are_listed_in_the_report(davis_root, smoke_argum
     assert result.exit_code == 1, result.output
     assert "1 ok, 1 failed" in result.stderr
     markdown = (out / "report" / "report.md").read_text()
-    assert "### Failed jobs" in markdown and "car-shadow / nerv: ValueError" in markdown
+    assert "### Failed jobs" in markdown and "car-shadow / nerv: InputError" in markdown
 
 
 def test_batch_progress_counts_epochs_of_fits_and_one_unit_per_classical_job():

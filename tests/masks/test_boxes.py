@@ -87,9 +87,9 @@ def test_boxes_larger_than_the_frame_are_clipped():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ((0, 240, 432), "num_frames must be an integer >= 1, got 0"),
-        ((5, -1, 432), "height must be an integer >= 1, got -1"),
-        ((5, 240, 432, 0), "box_size must be an integer >= 1, got 0"),
+        ((0, 240, 432), "num_frames: expected an integer >= 1, got 0"),
+        ((5, -1, 432), "height: expected an integer >= 1, got -1"),
+        ((5, 240, 432, 0), "box_size: expected an integer >= 1, got 0"),
     ],
 )
 def test_box_masks_rejects_bad_sizes(arguments, message):

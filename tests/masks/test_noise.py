@@ -122,11 +122,11 @@ def test_parse_noise_spec():
 
 
 def test_add_noise_rejects_bad_input():
-    with pytest.raises(ValueError, match=r"video must have shape \(T, 3, H, W\), got \(3, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"video: expected shape \(T, 3, H, W\), got \(3, 8, 8\)"):
         add_noise(torch.rand(3, 8, 8), "white")
     with pytest.raises(ValueError, match="unknown noise kind 'pink'"):
         add_noise(torch.rand(1, 3, 8, 8), "pink")
     with pytest.raises(ValueError, match=r"gaussian noise level \(sigma\) must be a number"):
         add_noise(torch.rand(1, 3, 8, 8), "gaussian", level=-0.1)
-    with pytest.raises(ValueError, match=r"video values must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"video: expected values in \[0, 1\]"):
         add_noise(torch.full((1, 3, 8, 8), 2.0), "white")

@@ -125,23 +125,23 @@ def test_load_mask_dilates(tmp_path):
 
 
 def test_dilate_rejects_negative_radius():
-    with pytest.raises(ValueError, match="pixels must be an integer >= 0, got -1"):
+    with pytest.raises(ValueError, match="pixels: expected an integer >= 0, got -1"):
         dilate_mask(torch.zeros(1, 1, 4, 4), -1)
 
 
 def test_frame_count_mismatch_says_both_numbers(tmp_path):
     folder = write_folder(tmp_path / "masks", moving_box_frames(4))
-    with pytest.raises(ValueError, match="^mask has 4 frames, video has 5$"):
+    with pytest.raises(ValueError, match=r"^mask: expected 5 frames \(the video.s\), got 4$"):
         load_mask(folder, 5, 48, 64)
 
 
 def test_validate_mask_messages():
-    with pytest.raises(ValueError, match="^mask has 40 frames, video has 50$"):
+    with pytest.raises(ValueError, match=r"^mask: expected 50 frames \(the video.s\), got 40$"):
         validate_mask(torch.zeros(1, 1, 240, 432).expand(40, -1, -1, -1), 50, 240, 432)
-    message = r"^mask is 480x854, video is 240x432 \(use --mask-resize to rescale\)$"
+    message = r"^mask: expected the video's size 432x240, got 854x480 \(use --mask-resize to rescale\)$"
     with pytest.raises(ValueError, match=message):
         validate_mask(torch.zeros(1, 1, 480, 854).expand(50, -1, -1, -1), 50, 240, 432)
-    with pytest.raises(ValueError, match=r"must have shape \(T, 1, H, W\), got \(5, 3, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"mask: expected shape \(T, 1, H, W\), got \(5, 3, 8, 8\)"):
         validate_mask(torch.zeros(5, 3, 8, 8), 5, 8, 8)
 
 
@@ -150,7 +150,7 @@ def test_size_mismatch_and_resize(tmp_path):
     image[8:24, 16:48] = 255
     path = tmp_path / "big.png"
     cv2.imwrite(str(path), image)
-    message = r"^mask is 48x64, video is 24x32 \(use --mask-resize to rescale\)$"
+    message = r"^mask: expected the video's size 32x24, got 64x48 \(use --mask-resize to rescale\)$"
     with pytest.raises(ValueError, match=message):
         load_mask(path, 3, 24, 32)
     mask = load_mask(path, 3, 24, 32, resize=True)
@@ -171,7 +171,7 @@ def test_empty_mask_warns_and_is_returned(tmp_path):
 def test_full_mask_is_an_error(tmp_path):
     path = tmp_path / "white.png"
     cv2.imwrite(str(path), np.full((8, 8), 255, np.uint8))
-    with pytest.raises(ValueError, match="^mask covers every pixel of every frame: nothing to"):
+    with pytest.raises(ValueError, match="^mask: expected at least one known pixel, got a mask covering every pixel"):
         load_mask(path, 4, 8, 8)
 
 

@@ -261,25 +261,25 @@ MASK = torch.zeros(4, 1, 8, 10)
 @pytest.mark.parametrize(
     "video, mask, message",
     [
-        (torch.zeros(3, 8, 10), MASK, r"video must have shape \(T, 3, H, W\), got \(3, 8, 10\)"),
+        (torch.zeros(3, 8, 10), MASK, r"video: expected shape \(T, 3, H, W\), got \(3, 8, 10\)"),
         (
             torch.zeros(4, 1, 8, 10),
             MASK,
-            r"video must have shape \(T, 3, H, W\), got \(4, 1, 8, 10\)",
+            r"video: expected shape \(T, 3, H, W\), got \(4, 1, 8, 10\)",
         ),
         (
             VIDEO,
             torch.zeros(4, 3, 8, 10),
-            r"mask must have shape \(T, 1, H, W\), got \(4, 3, 8, 10\)",
+            r"mask: expected shape \(T, 1, H, W\), got \(4, 3, 8, 10\)",
         ),
-        (VIDEO, torch.zeros(3, 1, 8, 10), "mask has 3 frames, video has 4"),
+        (VIDEO, torch.zeros(3, 1, 8, 10), r"mask: expected 4 frames \(the video.s\), got 3"),
         (
             VIDEO,
             torch.zeros(4, 1, 8, 9),
-            r"mask must have the video's size .* \(8, 10\), got \(8, 9\)",
+            r"mask: expected the video's size 10x8, got 9x8",
         ),
-        (VIDEO + 2.0, MASK, r"video values must lie in \[0, 1\], got min 2 max 2"),
-        (VIDEO.to(torch.uint8), MASK, "video must be a float tensor"),
+        (VIDEO + 2.0, MASK, r"video: expected values in \[0, 1\], got \[2, 2\]"),
+        (VIDEO.to(torch.uint8), MASK, "video: expected a floating-point tensor"),
     ],
 )
 def test_inpainting_rejects_bad_inputs(method, video, mask, message: str) -> None:
@@ -294,7 +294,7 @@ def test_inpainting_rejects_bad_inputs(method, video, mask, message: str) -> Non
         (lambda: flow_guided(VIDEO, MASK, max_distance=0), "max_distance must be a positive"),
         (lambda: flow_guided(VIDEO, MASK, fallback="blur"), "fallback must be one of"),
         (lambda: median_spatial(VIDEO, size=4), "size must be an odd integer >= 1, got 4"),
-        (lambda: median_spatiotemporal(torch.zeros(4, 8, 10)), r"video must have shape"),
+        (lambda: median_spatiotemporal(torch.zeros(4, 8, 10)), r"video: expected shape"),
         (lambda: gaussian_blur(VIDEO, sigma=0.0), "sigma must be a positive number"),
         (lambda: nl_means_temporal(VIDEO, window=4), "window must be an odd integer"),
         (lambda: nl_means_temporal(VIDEO, h=-1), "h must be a positive number"),

@@ -69,7 +69,7 @@ def test_mask_of_wrong_size(clip: Path, tmp_path: Path) -> None:
     cv2.imwrite(str(mask), np.full((50, 50), 255, np.uint8))
     before = set(tmp_path.rglob("*"))
     result = _invoke("inpaint", clip, "--mask", mask, "-o", tmp_path / "out.mp4")
-    _assert_bad_input(result, "mask is 50x50, video is 72x128", tmp_path, before)
+    _assert_bad_input(result, "mask: expected the video's size 128x72, got 50x50", tmp_path, before)
 
 
 def test_mask_with_wrong_frame_count(clip: Path, tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_mask_with_wrong_frame_count(clip: Path, tmp_path: Path) -> None:
     write_frames(folder, torch.zeros(3, 3, 72, 128))
     before = set(tmp_path.rglob("*"))
     result = _invoke("inpaint", clip, "--mask", folder, "-o", tmp_path / "out.mp4")
-    _assert_bad_input(result, "mask has 3 frames, video has 6", tmp_path, before)
+    _assert_bad_input(result, "mask: expected 6 frames (the video's), got 3", tmp_path, before)
 
 
 def test_mask_covering_everything(clip: Path, tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_mask_covering_everything(clip: Path, tmp_path: Path) -> None:
     cv2.imwrite(str(mask), np.full((72, 128), 255, np.uint8))
     before = set(tmp_path.rglob("*"))
     result = _invoke("inpaint", clip, "--mask", mask, "-o", tmp_path / "out.mp4")
-    _assert_bad_input(result, "covers every pixel", tmp_path, before)
+    _assert_bad_input(result, "covering every pixel", tmp_path, before)
 
 
 def test_output_equal_to_input_is_refused(clip: Path, tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_inpaint_end_to_end_improves_hole_psnr(clip: Path, tmp_path: Path) -> No
     assert after["psnr_holes"] > before["psnr_holes"] + 8
     assert after["psnr"] > before["psnr"]
     config = json.loads((tmp_path / "restored.config.json").read_text())
-    assert config["config"]["epochs"] == 25 and config["config"]["method"] == "hnerv"
+    assert config["config"]["fit"]["epochs"] == 25 and config["config"]["method"] == "hnerv"
 
 
 def test_denoise_with_synthetic_noise(clip: Path, tmp_path: Path) -> None:

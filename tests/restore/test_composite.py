@@ -22,5 +22,5 @@ def test_known_pixels_pass_through_exactly() -> None:
 def test_shape_errors_name_both_shapes() -> None:
     with pytest.raises(ValueError, match=r"\(2, 3, 4, 4\).*\(2, 3, 4, 5\)"):
         composite(torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 4, 5), torch.zeros(2, 1, 4, 5))
-    with pytest.raises(ValueError, match="mask has shape"):
+    with pytest.raises(ValueError, match=r"mask: expected 2 frames \(the video.s\), got 1"):
         composite(torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 4, 4), torch.zeros(1, 1, 4, 4))

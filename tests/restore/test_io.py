@@ -19,9 +19,7 @@ from restore.io import (
     atomic_write_bytes,
     atomic_write_text,
     check_output_path,
-    crop_to,
     demo_clip_path,
-    pad_to_multiple,
     parse_resize,
     read_video,
     side_by_side,
@@ -104,7 +102,7 @@ def test_odd_sizes_are_padded_by_one_replicated_pixel(tmp_path: Path) -> None:
     frames = synthetic_frames(3, height=17, width=23)
     back = read_video(write_video(tmp_path / "odd.mp4", frames, 25)).frames
     assert back.shape == (3, 3, 18, 24)
-    assert float((crop_to(back, 17, 23) - frames).abs().mean()) < 0.03
+    assert float((back[..., :17, :23] - frames).abs().mean()) < 0.03
     assert float((back[:, :, 17, :23] - frames[:, :, 16]).abs().mean()) < 0.03
 
 
@@ -352,44 +350,6 @@ def test_check_output_path_creates_parents(tmp_path: Path) -> None:
     output = check_output_path(tmp_path / "new" / "dir" / "out.mp4", [source])
     assert output == tmp_path / "new" / "dir" / "out.mp4"
     assert output.parent.is_dir() and not output.exists()
-
-
-# --- padding ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("mode", ["replicate", "reflect", "constant"])
-def test_pad_then_crop_is_exact(mode: str) -> None:
-    frames = torch.rand(2, 3, 30, 45)
-    padded, (pad_bottom, pad_right) = pad_to_multiple(frames, 16, 8, mode=mode)
-    assert padded.shape == (2, 3, 32, 48) and (pad_bottom, pad_right) == (2, 3)
-    assert torch.equal(crop_to(padded, 30, 45), frames)
-    if mode == "replicate":
-        assert torch.equal(padded[:, :, 31, :45], frames[:, :, 29])
-    if mode == "constant":
-        assert float(padded[:, :, 30:].abs().sum()) == 0.0
-
-
-def test_pad_is_generic_over_channels_and_a_no_op_when_divisible() -> None:
-    mask = torch.zeros(4, 1, 17, 16)
-    padded, pads = pad_to_multiple(mask, 4, 4)
-    assert padded.shape == (4, 1, 20, 16) and pads == (3, 0)
-    same, pads = pad_to_multiple(mask[:, :, :16], 8, 8)
-    assert same.shape == (4, 1, 16, 16) and pads == (0, 0)
-
-
-def test_pad_and_crop_reject_bad_arguments() -> None:
-    frames = torch.rand(1, 3, 5, 5)
-    with pytest.raises(ValueError, match="reflect"):
-        pad_to_multiple(frames, 16, 1, mode="reflect")
-    with pytest.raises(ValueError, match="mode"):
-        pad_to_multiple(frames, 2, 2, mode="wrap")
-    with pytest.raises(ValueError, match="multiple_h"):
-        pad_to_multiple(frames, 0, 2)
-    with pytest.raises(ValueError, match="crop size"):
-        crop_to(frames, 6, 5)
-
-
-# --- side_by_side -------------------------------------------------------------------------------
 
 
 def test_side_by_side_layout() -> None:

@@ -1,0 +1,117 @@
+"""The one way to turn a clip into the input a method gets: holes from a mask spec, or noise.
+
+The CLI, the app (through `restore.jobs`) and the DAVIS harness (`evaluation.tasks`) all build
+their corrupted inputs here, with the same generators (`make_mask`, `add_noise`), so a task in the
+harness and the same `--mask`/`--add-noise` on the command line give the same input.
+
+Frames `(T, 3, H, W)` float32 in [0, 1]; masks `(T, 1, H, W)`, 1 = missing, binary (values are
+thresholded at 0.5 here, once). Hole pixels of the corrupted input are zeroed: no method may peek
+at what was behind them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from masks.checks import check_learnable, check_mask, fail
+from masks.errors import InputError
+from masks.noise import add_noise, parse_noise_spec
+from masks.preview import check_propagation
+from masks.spec import is_synthetic, make_mask
+
+
+@dataclass
+class CorruptedInput:
+    """What a method gets, and what is known about how it was made."""
+
+    corrupted: torch.Tensor  # (T, 3, H, W): holes zeroed, or the noisy frames
+    mask: torch.Tensor | None  # (T, 1, H, W) binary, 1 = missing; None: blind denoising
+    synthetic: bool  # the clean frames are the ground truth (a generated corruption)
+    description: str  # e.g. "mask boxes" or "gaussian noise, level 0.04, seed 0"
+    notes: list[str] = field(default_factory=list)  # warnings worth showing the user
+
+
+def corrupt(
+    frames: torch.Tensor,
+    *,
+    mask: str | torch.Tensor | None = None,
+    noise: str | None = None,
+    noise_mask: bool = False,
+    seed: int = 0,
+    box_size: int | None = None,
+    davis_root: str | Path | None = None,
+    resolution: str = "480p",
+    threshold: float = 0.5,
+    invert: bool = False,
+    dilate: int = 0,
+    resize: bool = False,
+) -> CorruptedInput:
+    """Builds the corrupted input of a clip: holes (``mask``), or noise (``noise``), or neither.
+
+    Args:
+        frames: ``(T, 3, H, W)`` float32 in [0, 1], already checked by the caller. Not modified.
+        mask: A ``make_mask`` spec (``boxes``, ``center``, ``objects:<seq>``, a path) or an
+            explicit ``(T, 1, H, W)`` tensor; holes are zeroed in the output.
+        noise: ``kind[:level]`` synthetic noise to add (``masks.NOISE_KINDS``).
+        noise_mask: With impulse noise, hand the hit pixels over as holes.
+        seed: Seed of the noise generator.
+        box_size, davis_root, resolution, threshold, invert, dilate, resize: passed to
+            ``make_mask`` (see there).
+
+    Returns:
+        The ``CorruptedInput``.
+
+    Raises:
+        InputError: For a bad spec, a mask that does not fit the clip, an empty mask, a mask that
+            covers everything, or ``noise_mask`` with noise that has no mask.
+    """
+    if mask is not None and noise is not None:
+        raise fail("mask/noise", "holes or noise, not both", "both")
+    num_frames, _, height, width = frames.shape
+    if noise is not None:
+        kind, level = parse_noise_spec(noise)
+        corruption = add_noise(frames, kind, level, seed=seed)
+        if noise_mask and corruption.mask is None:
+            raise InputError(f"--noise-mask: {kind} noise changes every pixel; it has no mask")
+        holes = corruption.mask if noise_mask else None
+        corrupted = corruption.corrupted if holes is None else corruption.corrupted * (1 - holes)
+        description = f"{corruption.kind} noise, level {corruption.level:g}, seed {seed}"
+        return CorruptedInput(corrupted, holes, True, description, [f"added {description}"])
+    if noise_mask:
+        raise InputError("--noise-mask needs --add-noise (the hit pixels must be known)")
+    if mask is None:
+        return CorruptedInput(frames, None, False, "as given")
+    notes: list[str] = []
+    if isinstance(mask, torch.Tensor):
+        holes, synthetic, description = mask, False, "explicit mask"
+    else:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            holes = make_mask(
+                mask,
+                num_frames,
+                height,
+                width,
+                box_size=box_size,
+                davis_root=davis_root,
+                threshold=threshold,
+                invert=invert,
+                dilate=dilate,
+                resize=resize,
+                resolution=resolution,
+            )
+        notes += [str(w.message) for w in caught if "mask is empty" not in str(w.message)]
+        synthetic, description = is_synthetic(mask), f"mask {mask}"
+    check_mask(holes, frames)
+    holes = (holes > 0.5).to(frames.dtype)
+    if not bool(holes.any()):
+        raise InputError("mask: expected at least one missing pixel, got an empty mask")
+    check_learnable(holes)
+    warning = check_propagation(holes)
+    if warning:
+        notes.append(warning)
+    return CorruptedInput(frames * (1 - holes), holes, synthetic, description, notes)
