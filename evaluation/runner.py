@@ -25,14 +25,16 @@ GPU, with every CPU thread.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import functools
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,6 +269,40 @@ def _relay_epochs(
         on_epoch(jobs[name], epoch, epochs)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM reached the batch: handled like Ctrl-C (workers stopped, finished records kept)."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """In the main thread, turns SIGTERM into `Terminated` for the duration of a batch."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_workers(executor: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Terminates the pool's worker processes now, then reaps them (none is left behind)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+
+
 def run_jobs(
     jobs: list[Job],
     parallelism: Parallelism,
@@ -285,6 +321,11 @@ def run_jobs(
 
     Returns:
         One `JobOutcome` per job; a crashed worker process gives status `"error"`.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C, or `Terminated` on SIGTERM: the running jobs are stopped at
+            once (their records are not written, so a rerun redoes exactly them), every worker
+            process is ended and reaped, and the records of finished jobs are kept.
     """
     outcomes: list[JobOutcome] = []
     threads = None  # pool only: the shared per-job thread count
@@ -300,9 +341,10 @@ def run_jobs(
         return outcomes
     jobs = [dataclasses.replace(job, threads=parallelism.threads_per_worker) for job in jobs]
     if parallelism.workers == 0:
-        for job in jobs:
-            relay = None if on_epoch is None else functools.partial(on_epoch, job)
-            finish(run_job(job, relay))
+        with _terminate_as_interrupt():
+            for job in jobs:
+                relay = None if on_epoch is None else functools.partial(on_epoch, job)
+                finish(run_job(job, relay))
         return outcomes
     context = _pool_context()
     queue = context.Queue() if on_epoch is not None else None
@@ -324,26 +366,11 @@ def run_jobs(
         initargs=(queue, threads),
         **options,
     )
-    started = {}
     try:
-        futures = {}
-        for job in jobs:
-            futures[executor.submit(_run_in_worker, job)] = job
-            started[job] = time.perf_counter()
-        for future in concurrent.futures.as_completed(futures):
-            job = futures[future]
-            try:
-                finish(future.result())
-            except Exception as error:  # noqa: BLE001 - a dead worker is one failed job
-                seconds = time.perf_counter() - started[job]
-                message = f"worker process failed: {error!r}"
-                write_error_record(job, message)
-                finish(JobOutcome(job, "error", seconds, message))
+        with _terminate_as_interrupt():
+            _collect(executor, jobs, finish)
     except KeyboardInterrupt:
-        # Stop the running fits now rather than waiting for them (their records are not
-        # written, so a rerun redoes exactly these jobs).
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            process.terminate()
+        _stop_workers(executor)
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
@@ -351,3 +378,24 @@ def run_jobs(
             queue.put(None)  # after every worker has ended: their reports come first
             relay_thread.join(timeout=10)
     return outcomes
+
+
+def _collect(
+    executor: concurrent.futures.ProcessPoolExecutor,
+    jobs: list[Job],
+    finish: Callable[[JobOutcome], None],
+) -> None:
+    """Submits every job to the pool and hands each outcome to `finish` as it comes."""
+    futures, started = {}, {}
+    for job in jobs:
+        futures[executor.submit(_run_in_worker, job)] = job
+        started[job] = time.perf_counter()
+    for future in concurrent.futures.as_completed(futures):
+        job = futures[future]
+        try:
+            finish(future.result())
+        except Exception as error:  # noqa: BLE001 - a dead worker is one failed job
+            seconds = time.perf_counter() - started[job]
+            message = f"worker process failed: {error!r}"
+            write_error_record(job, message)
+            finish(JobOutcome(job, "error", seconds, message))

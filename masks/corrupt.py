@@ -20,7 +20,7 @@ import torch
 from masks.checks import check_learnable, check_mask, fail
 from masks.errors import InputError
 from masks.noise import add_noise, parse_noise_spec
-from masks.preview import check_propagation
+from masks.preview import propagation_warning
 from masks.spec import is_synthetic, make_mask
 
 
@@ -104,14 +104,14 @@ def corrupt(
                 resize=resize,
                 resolution=resolution,
             )
-        notes += [str(w.message) for w in caught if "mask is empty" not in str(w.message)]
+        notes += [str(w.message) for w in caught]
         synthetic, description = is_synthetic(mask), f"mask {mask}"
     check_mask(holes, frames)
     holes = (holes > 0.5).to(frames.dtype)
     if not bool(holes.any()):
         raise InputError("mask: expected at least one missing pixel, got an empty mask")
     check_learnable(holes)
-    warning = check_propagation(holes)
+    warning = propagation_warning(holes)
     if warning:
         notes.append(warning)
     return CorruptedInput(frames * (1 - holes), holes, synthetic, description, notes)

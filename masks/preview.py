@@ -99,8 +99,10 @@ def never_visible_fraction(mask: torch.Tensor) -> float:
         ValueError: If `mask` is not a `(T, 1, H, W)` float tensor in [0, 1].
     """
     check_mask(mask)
-    if mask.numel() == 0:
-        return 0.0
+    return _never_visible(mask)
+
+
+def _never_visible(mask: torch.Tensor) -> float:
     return float((mask > 0).all(dim=0).double().mean())
 
 
@@ -117,7 +119,13 @@ def check_propagation(mask: torch.Tensor) -> str | None:
     Raises:
         ValueError: If `mask` is not a `(T, 1, H, W)` float tensor in [0, 1].
     """
-    never = never_visible_fraction(mask)
+    check_mask(mask)
+    return propagation_warning(mask)
+
+
+def propagation_warning(mask: torch.Tensor) -> str | None:
+    """`check_propagation` for a mask its caller has already checked (no second check)."""
+    never = _never_visible(mask)
     if never == 0.0:
         return None
     ever = float((mask > 0).any(dim=0).double().mean())

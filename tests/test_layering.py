@@ -1,4 +1,8 @@
-"""Imports go one way: masks -> third-party only; restore -> masks; front ends -> both."""
+"""Imports go one way: masks -> third-party only; restore -> masks; front ends -> both.
+
+The console script (`apps/console.py`) is the one module allowed to import every package. The
+module graph of the four packages, lazy imports inside functions included, has no circle.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,70 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("restore", "masks", "apps", "evaluation")
+CONSOLE = "apps.console"
 
 
-def _imported_packages(package: str) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for path in (ROOT / package).rglob("*.py"):
-        names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                names |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module.split(".")[0])
-        found[str(path.relative_to(ROOT))] = names
-    return found
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Project module -> the project modules it imports (anywhere in its body, ``import_module``
+    calls with a literal name included)."""
+    graph: dict[str, set[str]] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            targets: set[str] = set()
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    targets |= {alias.name for alias in node.names}
+                elif (  # importlib.import_module("x.y") with a literal name is an import too
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "import_module"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    targets.add(node.args[0].value)
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    for alias in node.names:
+                        candidate = f"{node.module}.{alias.name}"
+                        targets.add(candidate if _is_module(candidate) else node.module)
+            graph[_module_name(path)] = {
+                target for target in targets if target.split(".")[0] in PACKAGES
+            }
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle of ``graph`` as a list of modules, or None (depth-first search)."""
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return stack[stack.index(target) :] + [target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
 
 
 @pytest.mark.parametrize(
@@ -29,17 +84,37 @@ def _imported_packages(package: str) -> dict[str, set[str]]:
         ("restore", {"apps", "evaluation"}),
         ("masks", {"restore", "apps", "evaluation"}),
         ("evaluation", {"apps"}),
+        ("apps", {"evaluation"}),
     ],
 )
 def test_no_upward_imports(package: str, forbidden: set[str]) -> None:
     offenders = {
-        path: sorted(names & forbidden)
-        for path, names in _imported_packages(package).items()
-        if names & forbidden
+        module: sorted(target for target in targets if target.split(".")[0] in forbidden)
+        for module, targets in import_graph().items()
+        if module.split(".")[0] == package and module != CONSOLE
     }
-    assert not offenders, offenders
+    assert not {module: names for module, names in offenders.items() if names}, offenders
+
+
+def test_the_console_script_mounts_every_front_end() -> None:
+    assert {"restore.cli", "evaluation.cli", "apps.cli"} <= import_graph()[CONSOLE]
+
+
+def test_the_import_graph_has_no_circle() -> None:
+    assert find_cycle(import_graph()) is None, " -> ".join(find_cycle(import_graph()) or [])
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
 def test_apps_hold_no_model_or_fitting_code() -> None:
-    for path in _imported_packages("apps"):
-        assert "torch.optim" not in (ROOT / path).read_text(), path
+    for module in import_graph():
+        if module.startswith("apps"):
+            path = ROOT.joinpath(*module.split("."))
+            source = path.with_suffix(".py") if path.with_suffix(".py").exists() else path
+            if source.is_dir():
+                source = source / "__init__.py"
+            assert "torch.optim" not in source.read_text(), module

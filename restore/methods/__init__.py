@@ -14,8 +14,8 @@ from functools import partial
 
 import torch
 
-from restore.errors import InputError
 from restore.config import RestoreConfig
+from restore.errors import InputError
 from restore.methods.base import Method, MethodResult
 from restore.methods.neural import run_neural
 from restore.models import MODELS

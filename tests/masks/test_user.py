@@ -138,10 +138,14 @@ def test_frame_count_mismatch_says_both_numbers(tmp_path):
 def test_validate_mask_messages():
     with pytest.raises(ValueError, match=r"^mask: expected 50 frames \(the video.s\), got 40$"):
         validate_mask(torch.zeros(1, 1, 240, 432).expand(40, -1, -1, -1), 50, 240, 432)
-    message = r"^mask: expected the video's size 432x240, got 854x480 \(use --mask-resize to rescale\)$"
+    message = (
+        r"^mask: expected the video's size 432x240, got 854x480 \(use --mask-resize to rescale\)$"
+    )
     with pytest.raises(ValueError, match=message):
         validate_mask(torch.zeros(1, 1, 480, 854).expand(50, -1, -1, -1), 50, 240, 432)
-    with pytest.raises(ValueError, match=r"mask: expected shape \(T, 1, H, W\), got \(5, 3, 8, 8\)"):
+    with pytest.raises(
+        ValueError, match=r"mask: expected shape \(T, 1, H, W\), got \(5, 3, 8, 8\)"
+    ):
         validate_mask(torch.zeros(5, 3, 8, 8), 5, 8, 8)
 
 
@@ -171,7 +175,10 @@ def test_empty_mask_warns_and_is_returned(tmp_path):
 def test_full_mask_is_an_error(tmp_path):
     path = tmp_path / "white.png"
     cv2.imwrite(str(path), np.full((8, 8), 255, np.uint8))
-    with pytest.raises(ValueError, match="^mask: expected at least one known pixel, got a mask covering every pixel"):
+    with pytest.raises(
+        ValueError,
+        match="^mask: expected at least one known pixel, got a mask covering every pixel",
+    ):
         load_mask(path, 4, 8, 8)
 
 

@@ -151,3 +151,58 @@ def test_denoise_with_synthetic_noise(clip: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "denoised.metrics.json").read_text())
     assert report["scores"]["restored"]["psnr"] > report["scores"]["input"]["psnr"] + 2
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--epochs", "0", "epochs: expected an integer >= 1, got 0"),
+        ("--epochs", "-5", "epochs: expected an integer >= 1, got -5"),
+        ("--batch-size", "0", "batch size: expected an integer >= 1, got 0"),
+        ("--model-size", "0", "model size: expected a positive number"),
+        ("--loss", "l3", "loss: expected one of l2, l1, ssim"),
+        ("--prefill", "blur", "prefill: expected one of none, mean, telea"),
+        ("--device", "tpu", "--device: expected one of auto, cpu, cuda, cuda:N, mps, got 'tpu'"),
+        ("--preset", "huge", "preset: expected one of smoke, fast, balanced, paper"),
+    ],
+)
+def test_bad_run_options_are_clear_errors(clip: Path, tmp_path: Path, option, value, words):
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("inpaint", clip, option, value, "-o", tmp_path / "out.mp4")
+    _assert_bad_input(result, words, tmp_path, before)
+
+
+def test_a_bug_keeps_its_traceback_and_is_not_exit_2(clip: Path, tmp_path: Path, monkeypatch):
+    import restore.jobs
+
+    def broken(*args, **kwargs):
+        raise ValueError("an internal bug, not the user's input")
+
+    monkeypatch.setattr(restore.jobs, "restore", broken)
+    result = _invoke("inpaint", clip, "--method", "telea", "-o", tmp_path / "out.mp4")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ValueError)
+    assert "error:" not in result.output
+
+
+def test_odd_resize_keeps_the_size_and_says_what_the_video_gets(clip: Path, tmp_path: Path):
+    output = tmp_path / "odd.mp4"
+    result = _invoke(
+        "inpaint", clip, "--resize", "95x63", "--method", "telea", "--save-frames", "-o", output
+    )
+    assert result.exit_code == 0, result.output
+    assert "the video is written at 96x64" in result.output
+    assert "keep 95x63" in result.output
+    assert read_video(tmp_path / "odd_frames").frames.shape[2:] == (63, 95)
+    assert read_video(output).frames.shape[2:] == (64, 96)
+    report = json.loads((tmp_path / "odd.metrics.json").read_text())
+    assert report["size"] == [63, 95]
+
+
+def test_options_default_to_the_preset(clip: Path, tmp_path: Path) -> None:
+    output = tmp_path / "smoke.mp4"
+    result = _invoke("inpaint", clip, "--preset", "smoke", "--box-size", "8", "-o", output)
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "smoke.config.json").read_text())["config"]
+    assert (config["method"], config["device"], config["seed"]) == ("hnerv", "auto", 0)
+    assert (config["model"]["size"], config["fit"]["epochs"]) == (0.07, 3)
