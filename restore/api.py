@@ -7,14 +7,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import torch
 
 from masks.checks import check_learnable, check_mask, check_video, fail
+from restore.composite import composite
 from restore.config import RestoreConfig
 from restore.fit import FitProgress
 from restore.methods import MethodResult, get_method
+from restore.resolution import downscale_mask, downscale_video, resolve_work_size, upscale_video
 
 TASKS = ("inpaint", "denoise")
 
@@ -62,4 +65,54 @@ def restore(
         raise fail(
             "method", f"a method that can {task}", f"{config.method!r} ({'/'.join(method.tasks)})"
         )
-    return method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)
+    height, width = frames.shape[2:]
+    size = resolve_work_size(config.work_size, height, width) if method.neural else None
+    if size is None:
+        return method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)
+    return _run_at_work_size(method, frames, mask, config, size, on_progress, should_stop)
+
+
+def _run_at_work_size(method, frames, mask, config, size, on_progress, should_stop):
+    """Runs ``method`` on the clip downscaled to ``size`` (W, H); upscales its output into the
+    full-resolution holes (``restore.resolution``). ``predict`` follows the same path."""
+    height, width = frames.shape[2:]
+    small_frames = downscale_video(frames, size)
+    small_mask = None if mask is None else downscale_mask(mask, size)
+    if small_mask is not None:
+        small_frames = small_frames * (1 - small_mask)
+        check_learnable(small_mask, name="mask at the working resolution")
+
+    def full_size(small: torch.Tensor, indices: list[int] | None) -> torch.Tensor:
+        large = upscale_video(small, height, width)
+        if mask is None:
+            return large
+        chosen = slice(None) if indices is None else list(indices)
+        return composite(large, frames[chosen], mask[chosen])
+
+    def relay(progress: FitProgress) -> None:
+        if progress.predict is not None:
+            predict_small = progress.predict
+
+            def predict(indices=None, *, raw=False):
+                small = predict_small(indices, raw=True)
+                return upscale_video(small, height, width) if raw else full_size(small, indices)
+
+            progress = dataclasses.replace(progress, predict=predict)
+        on_progress(progress)
+
+    result = method.run(
+        small_frames,
+        small_mask,
+        config,
+        on_progress=None if on_progress is None else relay,
+        should_stop=should_stop,
+    )
+    small = result.raw if result.raw is not None else result.restored
+    result.raw = upscale_video(small, height, width)
+    result.restored = full_size(small, None)
+    result.info["work_size"] = list(size)
+    result.info.setdefault("notes", []).append(
+        f"fitted at the working size {size[0]}x{size[1]}; the output is upscaled into the "
+        f"{width}x{height} holes and every known pixel is kept (--work-size full fits at full size)"
+    )
+    return result

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from restore.config import DEFAULT_PRESET, PRESETS, preset
+from restore.config import DEFAULT_PRESET, PRESETS, parse_duration, parse_work_size, preset
 from restore.errors import ExitOnBadInput
 
 app = typer.Typer(
@@ -57,6 +57,14 @@ RUN_OPTIONS: dict[str, Any] = {
         str | None, typer.Option(help="What HNeRV's encoder sees in holes: none | mean | telea.")
     ],
     "device": Device,
+    "time_budget": Annotated[
+        str | None,
+        typer.Option(help="Finish within this time, e.g. 5m or 90s: the fit plans its epochs."),
+    ],
+    "work_size": Annotated[
+        str | None,
+        typer.Option(help="Fit neural methods at WxH, auto (large clips) or full; holes upscaled."),
+    ],
     "seed": Annotated[int | None, typer.Option(help="Random seed (initialisation, order, noise).")],
     "start": Annotated[int, typer.Option(help="Skip this many frames first.")],
     "max_frames": Annotated[int | None, typer.Option(help="Use at most this many frames.")],
@@ -69,6 +77,8 @@ RUN_OPTIONS: dict[str, Any] = {
 _RUN_DEFAULTS: dict[str, Any] = {"start": 0, "compare": False, "save_model": False}
 _RUN_DEFAULTS |= {"save_frames": False, "debug": False}
 CONFIG_OPTIONS = (
+    "time_budget",
+    "work_size",
     "method",
     "epochs",
     "model_size",
@@ -108,9 +118,13 @@ def _config(preset_name: str | None, **overrides: Any):
     from restore.models import parse_strides
 
     strides = overrides.pop("strides", None)
+    budget = overrides.pop("time_budget", None)
+    work_size = overrides.pop("work_size", None)
     return preset(
         preset_name or DEFAULT_PRESET,
         strides=parse_strides(strides) if strides else None,
+        time_budget=parse_duration(budget) if budget else None,
+        work_size=parse_work_size(work_size) if work_size else None,
         **overrides,
     )
 
@@ -127,7 +141,10 @@ def _progress_bar():
             bar = tqdm(total=progress.total_steps, unit="step", dynamic_ncols=True, file=sys.stderr)
         if progress.message:
             bar.write(progress.message, file=sys.stderr)
-            return
+            if progress.plan is None:  # a recovery notice, not a step
+                return
+        if bar.total != progress.total_steps:  # a budgeted fit has planned its epochs
+            bar.total = progress.total_steps
         bar.set_description(f"epoch {progress.epoch}/{progress.epochs}")
         bar.set_postfix(loss=f"{progress.loss:.4g}", psnr_known=f"{progress.psnr_known:.2f}")
         bar.update(progress.step - bar.n)
@@ -170,7 +187,12 @@ def _print_report(report) -> None:
     line = f"time: {timings.get('fit_seconds', 0):.1f} s"
     if "seconds_per_frame_epoch" in timings:
         line += f" ({timings['seconds_per_frame_epoch']:.3f} s per frame per epoch)"
+    if report.job_timings.get("total_seconds") is not None:
+        line += f"; whole run {report.job_timings['total_seconds']:.1f} s"
     typer.echo(line)
+    fit = report.result.info
+    if fit.get("budget_stopped"):
+        typer.echo(f"stopped at the time budget after {fit.get('epochs_run')} epoch(s)")
     if report.metrics:
         before, after = report.metrics["input"], report.metrics["restored"]
         typer.echo(

@@ -13,6 +13,7 @@ The resolved config is saved next to every output (``config.json``) so a run can
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from restore.errors import InputError
 from restore.fit import FitConfig
 
 PREFILLS = ("none", "mean", "telea")
+WORK_SIZES = ("auto", "full")  # besides an explicit (W, H): see restore.resolution
 
 
 @dataclass
@@ -48,9 +50,23 @@ class RestoreConfig:
     method: str = "hnerv"  # registered method name (restore.methods.list_methods())
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     seed: int = 0  # initialisation, frame order and synthetic corruption
+    time_budget: float | None = None  # seconds for the whole run; the fit plans its epochs to it
+    work_size: tuple[int, int] | str = "auto"  # neural methods fit at (W, H) | "auto" | "full"
     model: ModelOptions = field(default_factory=ModelOptions)  # neural methods: what to build
     fit: FitConfig = field(default_factory=FitConfig)  # neural methods: how to fit it
     method_options: dict[str, Any] = field(default_factory=dict)  # classical methods' keywords
+
+    def __post_init__(self) -> None:
+        if self.time_budget is not None and not self.time_budget > 0:
+            raise fail("--time-budget", "a duration > 0", self.time_budget)
+        if isinstance(self.work_size, list):
+            self.work_size = tuple(self.work_size)
+        if self.work_size not in WORK_SIZES and not (
+            isinstance(self.work_size, tuple)
+            and len(self.work_size) == 2
+            and all(isinstance(v, int) and v >= 16 for v in self.work_size)
+        ):
+            raise fail("--work-size", "WxH with both sides >= 16, auto or full", self.work_size)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -72,6 +88,8 @@ OVERRIDES: dict[str, tuple[str | None, str]] = {
     "method": (None, "method"),
     "device": (None, "device"),
     "seed": (None, "seed"),
+    "time_budget": (None, "time_budget"),
+    "work_size": (None, "work_size"),
     "model_size": ("model", "size"),
     "strides": ("model", "strides"),
     "prefill": ("model", "prefill"),
@@ -100,6 +118,35 @@ PRESETS: dict[str, RestoreConfig] = {
 }
 
 DEFAULT_PRESET = "balanced"
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+(?:\.\d+)?)s?)?$")
+
+
+def parse_duration(text: str, name: str = "--time-budget") -> float:
+    """Seconds in ``"90"``, ``"90s"``, ``"5m"``, ``"1h30m"`` or ``"2m30s"``; else InputError."""
+    match = _DURATION.match(text.strip().lower().replace(" ", ""))
+    if not text.strip() or match is None or not any(match.groups()):
+        raise fail(name, "a duration such as 90s, 5m or 1h30m", repr(text))
+    hours, minutes, seconds = (float(group) if group else 0.0 for group in match.groups())
+    total = 3600 * hours + 60 * minutes + seconds
+    if total <= 0:
+        raise fail(name, "a duration > 0", repr(text))
+    return total
+
+
+def parse_work_size(text: str) -> tuple[int, int] | str:
+    """``--work-size``: ``WxH`` (both sides >= 16), ``auto`` or ``full``."""
+    value = text.strip().lower()
+    if value in WORK_SIZES:
+        return value
+    parts = value.split("x")
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        raise fail("--work-size", "WxH such as 640x360, auto or full", repr(text))
+    size = (int(parts[0]), int(parts[1]))
+    if min(size) < 16:
+        raise fail("--work-size", "both sides >= 16 pixels", repr(text))
+    return size
 
 
 def preset(name: str, **overrides: Any) -> RestoreConfig:

@@ -7,7 +7,9 @@ renames, and the input is never overwritten.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +81,7 @@ class JobReport:
     metrics: dict[str, Any] | None
     result: MethodResult
     prepared: PreparedInput
+    job_timings: dict[str, Any] = field(default_factory=dict)  # read/restore/finish/total seconds
 
 
 def output_paths(job: Job) -> dict[str, Path]:
@@ -151,6 +154,20 @@ def score(prepared: PreparedInput, result: MethodResult) -> dict[str, Any] | Non
     return scores
 
 
+FINISH_SECONDS_PER_MEGAPIXEL = 0.3
+"""Seconds per frame-megapixel that scoring and writing a result take after the fit (H.264
+encoding, SSIM/PSNR), measured on the project's 2-core machine; the side-by-side video doubles
+the encoding part. A time budget reserves this much."""
+
+
+def finishing_seconds(job: Job, prepared: PreparedInput) -> float:
+    """Predicted seconds of the work after the restoration (scores, videos, frames)."""
+    frames, _, height, width = prepared.corrupted.shape
+    megapixels = frames * height * width / 1e6
+    factor = 1.0 + (0.5 if job.compare else 0.0) + (0.5 if job.save_frames else 0.0)
+    return FINISH_SECONDS_PER_MEGAPIXEL * megapixels * factor + 1.0
+
+
 def run_job(
     job: Job,
     *,
@@ -163,6 +180,7 @@ def run_job(
     Raises:
         InputError: bad input (path, video, mask, options); nothing has been written then.
     """
+    started = time.perf_counter()
     paths = output_paths(job)
     protected = [job.input] + ([Path(job.mask)] if job.mask and Path(job.mask).exists() else [])
     for path in paths.values():
@@ -170,14 +188,22 @@ def run_job(
     prepared = prepare_input(job)
     if on_prepared is not None:
         on_prepared(prepared)
+    prepared_at = time.perf_counter()
+    config = job.config
+    if config.time_budget is not None:
+        # The budget covers the whole job: reading is spent, writing and scoring are reserved.
+        spent = time.perf_counter() - started
+        left = config.time_budget - spent - finishing_seconds(job, prepared)
+        config = dataclasses.replace(config, time_budget=max(left, 1.0))
     result = restore(
         prepared.corrupted,
         prepared.mask,
-        job.config,
+        config,
         task=job.task,
         on_progress=on_progress,
         should_stop=should_stop,
     )
+    restored_at = time.perf_counter()
     metrics = score(prepared, result)
     write_video(paths["video"], result.restored, prepared.fps)
     if "compare" in paths:
@@ -212,15 +238,22 @@ def run_job(
         # The mask was checked when it was built (masks.corrupt): no second check here.
         "masked_fraction": None if prepared.mask is None else float(prepared.mask.mean()),
         "timings": result.timings,
+        "job_timings": {
+            "read_seconds": prepared_at - started,
+            "restore_seconds": restored_at - prepared_at,
+            "finish_seconds": time.perf_counter() - restored_at,  # scores and outputs
+            "time_budget": job.config.time_budget,
+        },
         "stopped": result.stopped,
         "notes": prepared.notes + list(result.info.get("notes", [])),
         "scores": metrics,
         "fit": {k: v for k, v in result.info.items() if k not in ("notes",)},
     }
+    report["job_timings"]["total_seconds"] = time.perf_counter() - started
     atomic_write_text(paths["metrics"], json.dumps(report, indent=2, default=str))
     config = {"job": _job_dict(job), "config": job.config.to_dict()}
     atomic_write_text(paths["config"], json.dumps(config, indent=2, default=str))
-    return JobReport(paths, metrics, result, prepared)
+    return JobReport(paths, metrics, result, prepared, report["job_timings"])
 
 
 def _job_dict(job: Job) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from torch import nn
 
 from masks.checks import check_positive_int, fail
 from restore.fit.losses import LOSSES, reconstruction_loss
+from restore.fit.plan import PROBE_STEPS, FitPlan, decode_seconds, plan_epochs
 from restore.fit.schedule import warmup_cosine
 
 
@@ -35,6 +36,7 @@ class FitConfig:
     channels_last: bool = False  # NHWC memory format for convolutions
     blowup_factor: float = 20.0  # a step loss this many times the recent mean counts as a blow-up
     max_recoveries: int = 6  # blow-ups tolerated (each halves the learning rate) before stopping
+    time_budget: float | None = None  # seconds for fitting + final decoding; epochs = the most
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -45,6 +47,8 @@ class FitConfig:
             raise fail("warm-up fraction", "a number in [0, 1)", self.warmup_fraction)
         if self.loss not in LOSSES:
             raise fail("loss", f"one of {', '.join(LOSSES)}", repr(self.loss))
+        if self.time_budget is not None and not self.time_budget > 0:
+            raise fail("time budget", "a duration > 0 seconds", self.time_budget)
 
 
 @dataclass
@@ -62,6 +66,7 @@ class FitProgress:
     eta: float  # seconds left, extrapolated from the mean step time
     recoveries: int  # divergence recoveries so far
     epoch_end: bool = False  # the last step of an epoch
+    plan: FitPlan | None = None  # set once, with the message, when a budgeted fit has planned
     epoch_loss: float | None = None  # mean loss of the finished epoch (at epoch_end)
     epoch_psnr_known: float | None = None
     message: str | None = None  # e.g. a divergence recovery notice
@@ -81,6 +86,8 @@ class FitResult:
     steps: int = 0
     epochs_run: int = 0  # completed epochs
     stopped: bool = False  # ended early by the stop flag
+    budget_stopped: bool = False  # ended at the time budget's deadline, before the planned end
+    plan: FitPlan | None = None  # the budgeted fit's plan
     recoveries: int = 0
     messages: list[str] = field(default_factory=list)
 
@@ -166,7 +173,10 @@ def fit_representation(
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999))
     steps_per_epoch = math.ceil(num_frames / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
+    epochs = config.epochs  # a budgeted fit replaces it with its plan after the probe
+    total_steps = steps_per_epoch * epochs
+    step_times: list[float] = []
+    previous_elapsed = 0.0
     lr_scale = 1.0
     good_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()))
     result = FitResult(model=model)
@@ -182,7 +192,7 @@ def fit_representation(
         )
         return frames if predict_output is None else predict_output(frames, indices, not raw)
 
-    while epoch < config.epochs and not result.stopped:
+    while epoch < epochs and not result.stopped:
         order = torch.randperm(num_frames, generator=order_generator)
         epoch_losses: list[float] = []
         epoch_mses: list[float] = []
@@ -229,9 +239,38 @@ def fit_representation(
             epoch_end = batch_start + config.batch_size >= num_frames
             if should_stop is not None and should_stop():
                 result.stopped = True
+            plan_message = None
+            if config.time_budget is not None:
+                # Wall time since the previous step: callbacks and data movement count too.
+                step_times.append(elapsed - previous_elapsed)
+                previous_elapsed = elapsed
+                if result.plan is None and len(step_times) == min(PROBE_STEPS, total_steps):
+                    timed = step_times[1:] or step_times
+                    result.plan = plan_epochs(
+                        step_seconds=sorted(timed)[len(timed) // 2],
+                        steps_per_epoch=steps_per_epoch,
+                        max_epochs=config.epochs,
+                        batch_size=config.batch_size,
+                        num_frames=num_frames,
+                        budget_seconds=config.time_budget,
+                        elapsed_seconds=elapsed,
+                        steps_done=step,
+                    )
+                    epochs, total_steps = result.plan.epochs, result.plan.epochs * steps_per_epoch
+                    plan_message = result.plan.describe()
+                    result.messages.append(plan_message)
+                if result.plan is None:  # probing: the first step pays for lazy set-up
+                    over = elapsed > config.time_budget
+                else:  # the next step and the final decoding must still fit
+                    recent = sorted(step_times[1:][-5:])
+                    next_step = recent[len(recent) // 2]
+                    finishing = decode_seconds(next_step, config.batch_size, num_frames)
+                    over = elapsed + next_step + finishing > config.time_budget
+                if over and step < total_steps:
+                    result.stopped = result.budget_stopped = True
             progress = FitProgress(
                 epoch=epoch + 1,
-                epochs=config.epochs,
+                epochs=epochs,
                 step=step,
                 total_steps=total_steps,
                 loss=loss_value,
@@ -245,6 +284,8 @@ def fit_representation(
                 epoch_psnr_known=(
                     _psnr_from_mse(sum(epoch_mses) / len(epoch_mses)) if epoch_end else None
                 ),
+                message=plan_message,
+                plan=result.plan if plan_message else None,
                 predict=predict,
             )
             if epoch_end:
@@ -279,7 +320,7 @@ def fit_representation(
                 on_progress(
                     FitProgress(
                         epoch=epoch + 1,
-                        epochs=config.epochs,
+                        epochs=epochs,
                         step=step,
                         total_steps=total_steps,
                         loss=loss_value,

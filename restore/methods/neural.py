@@ -48,6 +48,7 @@ def run_neural(
         mask: ``(T, 1, H, W)``, 1 = missing; ``None`` for denoising (output = reconstruction).
         config: model size, epochs, loss, device, ...
     """
+    started = time.perf_counter()
     num_frames, _, height, width = frames.shape
     device = pick_device(config.device)
     model_options = config.model
@@ -70,6 +71,10 @@ def run_neural(
             return decoded
         return composite(decoded, frames[indices], mask[indices])
 
+    if config.time_budget is not None:
+        # What is left of the run's budget after the preparation above goes to fit + decode.
+        remaining = config.time_budget - (time.perf_counter() - started)
+        fit_config = dataclasses.replace(fit_config, time_budget=max(remaining, 1e-3))
     torch.manual_seed(config.seed)
     model = create_model(
         model_name,
@@ -117,6 +122,8 @@ def run_neural(
         "device": describe_device(device),
         "loss": loss_kind,
         "epochs_run": fit.epochs_run,
+        "plan": None if fit.plan is None else fit.plan.to_dict(),
+        "budget_stopped": fit.budget_stopped,
         "steps": fit.steps,
         "recoveries": fit.recoveries,
         "history": fit.history,
