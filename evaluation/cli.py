@@ -18,6 +18,7 @@ import typer
 
 from evaluation.profiles import PROFILES
 from evaluation.tasks import TASKS, task_kind
+from restore.config import parse_duration
 from restore.errors import ExitOnBadInput
 
 app = typer.Typer(
@@ -114,6 +115,10 @@ def davis(
         int | None, typer.Option(help="Override: epochs between ground-truth PSNR checks (0: off).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Override: seed (init, order, noise).")] = None,
+    time_budget: Annotated[
+        str | None,
+        typer.Option(help="Override: time per job, e.g. 5m (neural fits plan their epochs)."),
+    ] = None,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
     workers: Annotated[
         int | None,
@@ -143,6 +148,7 @@ def davis(
             batch_size=batch_size,
             curve_every=curve_every,
             seed=seed,
+            time_budget=parse_duration(time_budget) if time_budget else None,
         )
         method_names = _split(methods) or _split(DEFAULT_METHODS[task_kind(task)])
         plan = plan_batch(

@@ -201,6 +201,8 @@ def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
         batch_size=profile.batch_size,
         seed=profile.seed,
         device=job.device,
+        time_budget=profile.time_budget,
+        work_size="full",  # the protocol fixes the resolution: no working-size shortcut
     )
     device = pick_device(config.device)
     if device.type == "cuda":

@@ -37,6 +37,7 @@ class Profile:
     curve_every: int = 5  # neural methods: epochs between ground-truth PSNR checks; 0 = none
     largest_resolution: bool = False  # read the largest JPEGImages/<res> folder, not 480p
     seed: int = 0  # model initialisation, frame order and synthetic noise
+    time_budget: float | None = None  # seconds per job: neural fits plan their epochs to it
 
     @property
     def preset(self) -> str:
@@ -62,8 +63,12 @@ class Profile:
         return "_".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The values used, plus the label (as stored in records)."""
-        return {**dataclasses.asdict(self), "label": self.label}
+        """The values used, plus the label (as stored in records). An unset time budget is left
+        out, so records made before budgets existed still count as finished."""
+        data = {**dataclasses.asdict(self), "label": self.label}
+        if data["time_budget"] is None:
+            del data["time_budget"]
+        return data
 
 
 _LABEL_FIELDS = (
@@ -74,6 +79,7 @@ _LABEL_FIELDS = (
     ("curve_every", "curve"),
     ("largest_resolution", "largest"),
     ("seed", "seed"),
+    ("time_budget", "budget"),
 )
 
 PROFILE_PRESETS: dict[str, str] = {"smoke": "smoke", "cpu": "balanced", "paper": "paper"}
@@ -135,6 +141,7 @@ def resolve_profile(
     batch_size: int | None = None,
     curve_every: int | None = None,
     seed: int | None = None,
+    time_budget: float | None = None,
 ) -> Profile:
     """A named profile with command-line overrides applied (None keeps the profile's value).
 
@@ -147,6 +154,7 @@ def resolve_profile(
         batch_size: `--batch-size`.
         curve_every: `--curve-every`, epochs between ground-truth checks (0 = none).
         seed: `--seed`.
+        time_budget: `--time-budget`, seconds per job (neural fits plan their epochs to it).
 
     Returns:
         The resolved `Profile`.
@@ -169,6 +177,7 @@ def resolve_profile(
         "batch_size": batch_size,
         "curve_every": curve_every,
         "seed": seed,
+        "time_budget": time_budget,
     }
     changes = {key: value for key, value in changes.items() if value is not None}
     if size is not None:
