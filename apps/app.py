@@ -159,6 +159,12 @@ def build_app(
                             maximum=limits.max_frames,
                             elem_id="num-frames",
                         )
+                    time_budget = gr.Textbox(
+                        "",
+                        label="Time budget (e.g. 5m or 90s; blank: the preset's epochs): the fit "
+                        "plans its epochs to finish in time",
+                        elem_id="time-budget",
+                    )
                 estimate_button = gr.Button("Estimate the run time", elem_id="estimate")
                 estimate_text = gr.Markdown(elem_id="estimate-text")
 
@@ -218,6 +224,7 @@ def build_app(
             resolution,
             start_frame,
             num_frames,
+            time_budget,
         ]
         light = {"concurrency_limit": 4, "api_visibility": "undocumented"}
         preview = {

@@ -167,9 +167,10 @@ class Handlers:
         resolution: str | None = "original",
         start_frame: float | None = 0,
         num_frames: float | None = 0,
+        time_budget: str | None = "",
         request: gr.Request = None,
     ) -> str:
-        """Run time before starting: a short timing probe, or the known speed of this device."""
+        """Run time before starting, every phase, from the engine's planner (no fit is run)."""
         fields = RunRequest(
             video,
             problem,
@@ -186,6 +187,7 @@ class Handlers:
             resolution,
             start_frame,
             num_frames,
+            time_budget,
         )
         session = self.store.get(request.session_hash if request else None)
         if session.busy:
@@ -228,6 +230,7 @@ class Handlers:
         resolution: str | None = "original",
         start_frame: float | None = 0,
         num_frames: float | None = 0,
+        time_budget: str | None = "",
         request: gr.Request = None,
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's API)
     ) -> Iterator[tuple]:
@@ -248,6 +251,7 @@ class Handlers:
             resolution,
             start_frame,
             num_frames,
+            time_budget,
         )
         session = self.store.get(request.session_hash if request else None)
         if session.busy:

@@ -28,7 +28,7 @@ from apps.limits import (
 )
 from apps.sessions import Session
 from masks.user import IMAGE_SUFFIXES
-from restore.config import preset
+from restore.config import parse_duration, preset
 from restore.errors import InputError
 from restore.jobs import Job
 
@@ -66,6 +66,7 @@ class RunRequest:
     resolution: str | None = "original"
     start_frame: float | None = 0
     num_frames: float | None = 0  # 0: all frames from start_frame
+    time_budget: str | None = ""  # e.g. "5m"; blank: no budget (the preset's epochs)
 
 
 class UploadGuard:
@@ -139,7 +140,14 @@ def build_job(
     epochs = _integer(request.epochs, "epochs", minimum=1)
     model_size = None if request.model_size in (None, "") else float(request.model_size)
     check_settings(epochs, model_size, limits)
-    config = preset(preset_name, epochs=epochs, model_size=model_size, device=device)
+    budget = (request.time_budget or "").strip()
+    config = preset(
+        preset_name,
+        epochs=epochs,
+        model_size=model_size,
+        device=device,
+        time_budget=parse_duration(budget, "time budget") if budget else None,
+    )
     job = Job(
         input=path,
         task="denoise" if problem == "noise" else "inpaint",

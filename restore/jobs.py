@@ -22,6 +22,7 @@ from masks.checks import fail
 from restore.api import TASKS, restore
 from restore.config import RestoreConfig
 from restore.errors import InputError
+from restore.estimate import finishing_seconds
 from restore.fit import FitProgress
 from restore.io import (
     atomic_write_bytes,
@@ -152,20 +153,6 @@ def score(prepared: PreparedInput, result: MethodResult) -> dict[str, Any] | Non
         entry.pop("psnr_per_frame", None)
         entry.pop("psnr_holes_per_frame", None)
     return scores
-
-
-FINISH_SECONDS_PER_MEGAPIXEL = 0.3
-"""Seconds per frame-megapixel that scoring and writing a result take after the fit (H.264
-encoding, SSIM/PSNR), measured on the project's 2-core machine; the side-by-side video doubles
-the encoding part. A time budget reserves this much."""
-
-
-def finishing_seconds(job: Job, prepared: PreparedInput) -> float:
-    """Predicted seconds of the work after the restoration (scores, videos, frames)."""
-    frames, _, height, width = prepared.corrupted.shape
-    megapixels = frames * height * width / 1e6
-    factor = 1.0 + (0.5 if job.compare else 0.0) + (0.5 if job.save_frames else 0.0)
-    return FINISH_SECONDS_PER_MEGAPIXEL * megapixels * factor + 1.0
 
 
 def run_job(

@@ -30,11 +30,11 @@ allocations and lazy initialisation, is left out of the rate)."""
 FORWARD_SHARE = 0.35
 """Share of a training step's time that one forward pass of the same frames takes."""
 
-THROUGHPUT_MACS = {"cpu": 8.0e9, "cuda": 2.0e12, "mps": 2.0e11}
+THROUGHPUT_MACS = {"cpu": 4.5e10, "cuda": 2.0e12, "mps": 2.0e11}
 """Multiply-adds per second a training step achieves, forward + backward counted as 3x the
-forward's multiply-adds. CPU: measured on the project's 2-core machine with the 0.75M HNeRV at
-480x240 (0.285 s per frame per epoch, 0.81 GMAC forward per frame). CUDA and MPS: rough
-figures, refined by every finished run (`SpeedBook` in the app)."""
+forward's multiply-adds. CPU: the project's 2-core machine with the 0.75M HNeRV at 480x240
+(4.32 GMAC forward per frame, 0.285 s per frame per epoch measured on an idle machine). CUDA and
+MPS: rough figures; the app replaces them by the speed of every finished run (`SpeedBook`)."""
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ def test_only_uploaded_files_are_read(
         ({"epochs": 10**6}, "epochs: expected a whole number from 1 to 1000"),
         ({"model_size": 50.0}, "model size: expected 0.01 to 5 million"),
         ({"start_frame": -1}, "first frame: expected a whole number >= 0"),
+        ({"time_budget": "soon"}, "time budget: expected a duration such as 90s, 5m"),
         ({"problem": "noise", "noise_kind": "rm -rf"}, "noise kind: unknown choice"),
         ({"problem": "noise", "noise_level": 3}, "noise level: expected a number from 0 to 1"),
         ({"problem": "noise", "noise_as_holes": True}, "gaussian noise changes every pixel"),
@@ -231,7 +232,18 @@ def test_engine_errors_become_messages(clip_path: Path, store: SessionStore, gua
     assert "model size" in events[-1].message
 
 
-def test_estimate_probes_once_then_knows_the_speed(
+def test_a_time_budget_reaches_the_engine_and_shortens_the_plan(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    session = store.get("visitor")
+    request = small_request(clip_path, problem="center", epochs=1000, time_budget="2m")
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    assert job.config.time_budget == 120
+    estimate = estimate_run(job, prepare_input(job), SpeedBook())
+    assert estimate.plan.budget_seconds is not None and estimate.total_seconds <= 120 + 1
+
+
+def test_estimate_plans_without_fitting_then_uses_the_measured_speed(
     clip_path: Path, store: SessionStore, guard: UploadGuard
 ) -> None:
     session = store.get("visitor")
@@ -244,10 +256,13 @@ def test_estimate_probes_once_then_knows_the_speed(
     prepared = prepare_input(job)
     book = SpeedBook()
     first = estimate_run(job, prepared, book)
-    assert first.total_steps == 12 and first.seconds > 0 and first.speed.source == "probe"
-    assert estimate_run(job, prepared, book).speed is first.speed
-    assert first.describe().startswith("about ")
-    assert not list(session.directory.glob("*.mp4"))  # a probe writes nothing
+    assert first.plan.epochs * first.plan.steps_per_epoch == 12 and first.total_seconds > 0
+    assert first.source == "model" and first.describe().startswith("about ")
+    assert "fitting" in first.describe() and "scoring and writing" in first.describe()
+    book.record_run(job, prepared, {"fit_seconds": 6.0}, steps=12)
+    second = estimate_run(job, prepared, book)
+    assert second.source == "measured" and second.plan.step_seconds == pytest.approx(0.5)
+    assert not list(session.directory.glob("*.mp4"))  # an estimate writes nothing
 
 
 # --- sessions, CLI, layering ----------------------------------------------------------------
