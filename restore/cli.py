@@ -53,6 +53,9 @@ RUN_OPTIONS: dict[str, Any] = {
     "channels_last": Annotated[
         bool | None, typer.Option(help="NHWC convolutions (speed differs by machine: measure).")
     ],
+    "precision": Annotated[
+        str | None, typer.Option(help="fp32 | bf16 (mixed precision; AMX or tensor cores).")
+    ],
     "prefill": Annotated[
         str | None, typer.Option(help="What HNeRV's encoder sees in holes: none | mean | telea.")
     ],
@@ -86,6 +89,7 @@ CONFIG_OPTIONS = (
     "loss",
     "strides",
     "channels_last",
+    "precision",
     "prefill",
     "device",
     "seed",

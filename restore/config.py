@@ -98,6 +98,7 @@ OVERRIDES: dict[str, tuple[str | None, str]] = {
     "lr": ("fit", "lr"),
     "loss": ("fit", "loss"),
     "channels_last": ("fit", "channels_last"),
+    "precision": ("fit", "precision"),
 }
 """Front-end option name -> (branch of the tree, field): the one mapping every front end uses."""
 

@@ -22,6 +22,14 @@ from restore.fit.losses import LOSSES, reconstruction_loss
 from restore.fit.plan import PROBE_STEPS, FitPlan, decode_seconds, plan_epochs
 from restore.fit.schedule import warmup_cosine
 
+PRECISIONS = ("fp32", "bf16")
+
+
+def autocast(device: torch.device, precision: str) -> torch.autocast:
+    """Mixed precision for the forward pass: bf16 convolutions where asked (oneDNN uses AMX
+    tiles on CPUs that have them, tensor cores on CUDA); weights, optimizer and loss stay fp32."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
 
 @dataclass
 class FitConfig:
@@ -34,6 +42,7 @@ class FitConfig:
     min_lr_factor: float = 0.0  # cosine decays to lr * this
     loss: str = "l2"  # l2 | l1 | ssim | ms-ssim | l1+ssim
     channels_last: bool = False  # NHWC memory format for convolutions
+    precision: str = "fp32"  # fp32 | bf16 (autocast: bf16 convolutions, fp32 weights and loss)
     blowup_factor: float = 20.0  # a step loss this many times the recent mean counts as a blow-up
     max_recoveries: int = 6  # blow-ups tolerated (each halves the learning rate) before stopping
     time_budget: float | None = None  # seconds for fitting + final decoding; epochs = the most
@@ -47,6 +56,8 @@ class FitConfig:
             raise fail("warm-up fraction", "a number in [0, 1)", self.warmup_fraction)
         if self.loss not in LOSSES:
             raise fail("loss", f"one of {', '.join(LOSSES)}", repr(self.loss))
+        if self.precision not in PRECISIONS:
+            raise fail("precision", f"one of {', '.join(PRECISIONS)}", repr(self.precision))
         if self.time_budget is not None and not self.time_budget > 0:
             raise fail("time budget", "a duration > 0 seconds", self.time_budget)
 
@@ -104,6 +115,7 @@ def predict_video(
     indices: list[int] | None = None,
     batch_size: int = 4,
     channels_last: bool = False,
+    precision: str = "fp32",
 ) -> torch.Tensor:
     """Decode frames with a fitted model.
 
@@ -125,7 +137,9 @@ def predict_video(
         frames = encoder_input[chunk].to(device)
         if channels_last:
             frames = frames.contiguous(memory_format=torch.channels_last)
-        outputs.append(model(frames, chunk.to(device)).float().cpu())
+        with autocast(device, precision):
+            decoded = model(frames, chunk.to(device))
+        outputs.append(decoded.float().cpu())
     model.train(was_training)
     return torch.cat(outputs).contiguous()
 
@@ -188,7 +202,11 @@ def fit_representation(
     def predict(indices: list[int] | None = None, *, raw: bool = False) -> torch.Tensor:
         indices = list(range(num_frames)) if indices is None else list(indices)
         frames = predict_video(
-            model, encoder_input, indices=indices, channels_last=config.channels_last
+            model,
+            encoder_input,
+            indices=indices,
+            channels_last=config.channels_last,
+            precision=config.precision,
         )
         return frames if predict_output is None else predict_output(frames, indices, not raw)
 
@@ -211,7 +229,9 @@ def fit_representation(
             )
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            prediction = model(frames, batch.to(device))
+            with autocast(device, config.precision):
+                prediction = model(frames, batch.to(device))
+            prediction = prediction.float()
             loss = reconstruction_loss(prediction, goal, batch_known, config.loss)
             loss_value = float(loss.detach())
             reference = sum(recent_losses) / len(recent_losses) if recent_losses else None

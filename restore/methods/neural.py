@@ -100,7 +100,12 @@ def run_neural(
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     decode_started = time.perf_counter()
-    decoded = predict_video(fit.model, encoder_input, channels_last=fit_config.channels_last)
+    decoded = predict_video(
+        fit.model,
+        encoder_input,
+        channels_last=fit_config.channels_last,
+        precision=fit_config.precision,
+    )
     decode_seconds = time.perf_counter() - decode_started
     everything = list(range(num_frames))
     raw = shape_output(decoded, everything, composited=False)
