@@ -1,8 +1,9 @@
 """The Gradio app's layout and wiring: upload, say what is wrong, restore, compare, download.
 
 Only components and events live here; `apps.handlers` does the work through the engine.
-One fit runs at a time per process (the "fit" concurrency group, shared by the run and the timing
-probe); later visitors wait in a bounded queue and Gradio shows them their place.
+One fit runs at a time per process (the "fit" concurrency group); later visitors wait in a
+bounded queue and Gradio shows them their place. Everything else (inspecting an upload, the mask
+preview, the run-time estimate) bypasses the queue, so it answers at once even when it is full.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from apps.handlers import BRUSH_COLOR, METRIC_COLUMNS, Handlers
-from apps.inputs import APP_PRESETS, NOISE_KINDS, PROBLEMS
+from apps.inputs import APP_PRESETS, DEFAULT_PROBLEM, NOISE_KINDS, PROBLEMS
 from apps.limits import DEFAULT_LIMITS, Limits
 from apps.sessions import SessionStore
 from restore.config import PRESETS
@@ -74,11 +75,11 @@ def build_app(
                 gr.Markdown("### 2. What is wrong")
                 problem = gr.Radio(
                     [(label, value) for value, label in PROBLEMS.items()],
-                    value="boxes",
+                    value=DEFAULT_PROBLEM,
                     show_label=False,
                     elem_id="problem",
                 )
-                with gr.Group(visible=False) as draw_group:
+                with gr.Group(visible=DEFAULT_PROBLEM == "draw") as draw_group:
                     drawing = gr.ImageEditor(
                         label="Paint over what should go (the mask applies to every frame)",
                         type="numpy",
@@ -100,9 +101,9 @@ def build_app(
                     mask_invert = gr.Checkbox(False, label="My mask marks holes in black (invert)")
                 with gr.Group(visible=False) as noise_group:
                     add_noise = gr.Checkbox(
-                        True,
-                        label="Add synthetic noise first (to try it on a clean clip; the metrics "
-                        "are then known)",
+                        False,
+                        label="Try it on a synthetic problem: add noise to the clip first (the "
+                        "metrics are then known)",
                     )
                     with gr.Row():
                         noise_kind = gr.Dropdown(list(NOISE_KINDS), value="gaussian", label="Noise")
@@ -226,7 +227,9 @@ def build_app(
             num_frames,
             time_budget,
         ]
-        light = {"concurrency_limit": 4, "api_visibility": "undocumented"}
+        # Light events (inspect, preview, estimate, frame slider) bypass the queue: a visitor can
+        # upload, draw and see an estimate even while the queue for restorations is full.
+        light = {"queue": False, "api_visibility": "undocumented"}
         preview = {
             "fn": handlers.preview,
             "inputs": request_inputs,
@@ -247,9 +250,20 @@ def build_app(
             config = PRESETS[choice if choice in APP_PRESETS else "fast"]
             return config.fit.epochs, config.model.size
 
-        video.change(handlers.inspect, [video, start_frame], [video_info, drawing], **light).then(
-            **preview
-        )
+        estimate = {
+            "fn": handlers.estimate,
+            "inputs": request_inputs,
+            "outputs": estimate_text,
+            "show_progress": "hidden",
+            "trigger_mode": "always_last",
+            "queue": False,
+            "api_name": "estimate_live",  # keeps /estimate for the button (the documented API)
+            "api_visibility": "private",
+        }
+        result_outputs = [status, live, output_video, before_after, frame, metrics, downloads]
+        video.change(handlers.clear, None, [*result_outputs, estimate_text], **light).then(
+            handlers.inspect, [video, start_frame], [video_info, drawing], **light
+        ).then(**preview).then(**estimate)
         start_frame.change(
             handlers.inspect, [video, start_frame], [video_info, drawing], **light
         ).then(**preview)
@@ -259,7 +273,12 @@ def build_app(
             [draw_group, upload_group, noise_group],
             queue=False,
             api_visibility="private",
-        ).then(**preview)
+        ).then(**preview).then(**estimate)
+        # The estimate follows every setting that changes the cost.
+        for component in (preset, epochs, model_size, resolution, start_frame, num_frames):
+            component.change(**estimate)
+        time_budget.change(**estimate)
+        add_noise.change(**estimate)
         for component in (mask_files, mask_invert, add_noise, noise_kind, noise_level):
             component.change(**preview)
         noise_as_holes.change(**preview)
@@ -270,18 +289,18 @@ def build_app(
             preset_values, preset, [epochs, model_size], queue=False, api_visibility="private"
         )
 
-        estimate_button.click(
+        estimate_button.click(  # also the /estimate API (queued, never behind a fit)
             handlers.estimate,
             request_inputs,
             estimate_text,
-            concurrency_id="fit",
-            concurrency_limit=1,
+            concurrency_id="estimate",
+            concurrency_limit=4,
             api_name="estimate",
         )
-        run_button.click(
+        run_button.click(handlers.admit, None, None, queue=False, api_visibility="private").success(
             handlers.run,
             request_inputs,
-            [status, live, output_video, before_after, frame, metrics, downloads],
+            result_outputs,
             concurrency_id="fit",
             concurrency_limit=1,
             api_name="restore",
@@ -291,7 +310,9 @@ def build_app(
         frame.change(handlers.show_frame, frame, before_after, show_progress="hidden", **light)
         demo.unload(handlers.close)
 
-    demo.queue(default_concurrency_limit=1, max_size=limits.max_queue)
+    # Handlers.admit turns visitors away at limits.max_queue with a clear message; Gradio's own
+    # bound (for API clients, which call /restore directly) is a backstop above it.
+    demo.queue(default_concurrency_limit=1, max_size=2 * limits.max_queue)
     demo.restore_handlers = handlers  # for launch_app and tests: the limits and session store
     return demo
 

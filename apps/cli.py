@@ -7,9 +7,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import ipaddress
+import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 
 from restore.errors import InputError
@@ -51,6 +55,13 @@ def launch(
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise InputError(f"--port: expected a number from 1 to 65535, got {port!r}")
     pick_device(device)
+
+    if "GRADIO_TEMP_DIR" not in os.environ:
+        # A private Gradio cache, removed at exit with everything in it: no visitor's upload or
+        # result outlives the server (each session's part goes when its tab closes).
+        cache = tempfile.mkdtemp(prefix="hnerv-restore-gradio-")
+        os.environ["GRADIO_TEMP_DIR"] = cache
+        atexit.register(shutil.rmtree, cache, True)
 
     from apps.app import build_app, launch_app
 

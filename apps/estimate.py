@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 from restore.estimate import JobEstimate, estimate_job
-from restore.jobs import Job, PreparedInput
+from restore.jobs import Job
 
 
 class SpeedBook:
@@ -22,7 +22,7 @@ class SpeedBook:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(job: Job, prepared: PreparedInput) -> tuple:
+    def key(job: Job, shape: tuple[int, int, int]) -> tuple:
         config = job.config
         return (
             config.method,
@@ -30,22 +30,23 @@ class SpeedBook:
             config.model.size,
             config.fit.batch_size,
             str(config.work_size),
-            tuple(prepared.corrupted.shape),
-            prepared.mask is None,
+            job.task,
+            shape,
         )
 
-    def get(self, job: Job, prepared: PreparedInput) -> float | None:
+    def get(self, job: Job, shape: tuple[int, int, int]) -> float | None:
         with self._lock:
-            return self._steps.get(self.key(job, prepared))
+            return self._steps.get(self.key(job, shape))
 
-    def record_run(self, job: Job, prepared: PreparedInput, timings: dict, steps: int) -> None:
+    def record_run(self, job: Job, shape: tuple[int, int, int], timings: dict, steps: int) -> None:
         """Remember a finished run's seconds per step (what later estimates of it use)."""
         fit_seconds = timings.get("fit_seconds")
         if fit_seconds and steps:
             with self._lock:
-                self._steps[self.key(job, prepared)] = fit_seconds / steps
+                self._steps[self.key(job, shape)] = fit_seconds / steps
 
 
-def estimate_run(job: Job, prepared: PreparedInput, book: SpeedBook) -> JobEstimate:
-    """The job's run time: a measured step time when this shape has run here, else the model's."""
-    return estimate_job(job, prepared, measured_step_seconds=book.get(job, prepared))
+def estimate_run(job: Job, shape: tuple[int, int, int], book: SpeedBook) -> JobEstimate:
+    """The run time of ``job`` on a ``(frames, height, width)`` clip: a measured step time when
+    this shape has run here, else the model's."""
+    return estimate_job(job, *shape, measured_step_seconds=book.get(job, shape))

@@ -9,6 +9,7 @@ limits' one-line message; the app stays usable. No restoration maths happens her
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,13 +18,22 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pandas as pd
+from PIL import Image
 from tqdm import tqdm
 
 import masks
 from apps.estimate import SpeedBook, estimate_run
-from apps.inputs import RunRequest, UploadGuard, build_job, inspect_video
+from apps.inputs import (
+    DEFAULT_PROBLEM,
+    RunRequest,
+    UploadGuard,
+    build_job,
+    has_strokes,
+    inspect_video,
+    job_shape,
+)
 from apps.limits import DEFAULT_LIMITS, Limits
-from apps.runner import Failed, Finished, Prepared, Preview, Step, run_job_events
+from apps.runner import Failed, Finished, Phase, Prepared, Preview, Step, run_job_events
 from apps.sessions import RunResult, SessionStore
 from restore.errors import InputError
 from restore.io import frames_to_uint8, read_video
@@ -41,6 +51,7 @@ METRIC_ROWS = (  # (key in the engine's scores, label, decimals)
 BRUSH_COLOR = "#ff3030"
 BRUSH_FRACTION = 24  # brush radius: the frame's shorter side over this
 STATUS_SECONDS = 0.5  # at most two status updates a second during the fit
+LONG_RUN_SECONDS = 10 * 60  # estimates above this suggest a shorter setting
 
 
 def metrics_table(scores: dict[str, Any] | None) -> pd.DataFrame:
@@ -59,6 +70,11 @@ def metrics_table(scores: dict[str, Any] | None) -> pd.DataFrame:
             ]
         )
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 frame``, ``2 frames``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _seconds(value: float) -> str:
@@ -91,6 +107,8 @@ class Handlers:
         self.guard = UploadGuard([example_root] if example_root else [])
         self.speeds = SpeedBook()
         self.device = device
+        self._waiting: set[str | None] = set()  # sessions admitted to the restoration queue
+        self._waiting_lock = threading.Lock()
 
     # --- input --------------------------------------------------------------------------------
 
@@ -100,6 +118,7 @@ class Handlers:
             return "", None
         try:
             path, info = inspect_video(RunRequest(video), self.guard, self.limits)
+            self.store.get(request.session_hash if request else None).track_upload(path)
             start = int(start_frame or 0)
             start = start if 0 <= start < info.num_frames else 0
             first = read_video(path, start=start, max_frames=1).frames
@@ -121,6 +140,8 @@ class Handlers:
         fields = RunRequest(*values)
         if fields.video is None:
             return None, "Upload a video or pick the example to see the mask."
+        if fields.problem == "draw" and not has_strokes(fields.drawing):
+            return None, "Paint over what should go on the first frame; the mask shows here."
         session = self.store.get(request.session_hash if request else None)
         try:
             job, _ = build_job(
@@ -137,12 +158,12 @@ class Handlers:
         frames, _, height, width = prepared.corrupted.shape
         if prepared.mask is None:
             first = prepared.corrupted[0]
-            text = f"Denoising {frames} frames at {width}x{height}: no mask."
+            text = f"Denoising {_plural(frames, 'frame')} at {width}x{height}: no mask."
         else:
             first = masks.overlay(prepared.corrupted[0], prepared.mask[0])
             fraction = masks.masked_fraction(prepared.mask)
             text = (
-                f"Masked: **{100 * fraction:.2f}%** of the pixels of {frames} frames at "
+                f"Masked: **{100 * fraction:.2f}%** of the pixels of {_plural(frames, 'frame')} at "
                 f"{width}x{height} (red: to be restored)."
             )
         notes = "".join(f"\n\nNote: {note}" for note in prepared.notes)
@@ -153,11 +174,11 @@ class Handlers:
     def estimate(
         self,
         video: str | None,
-        problem: str = "boxes",
+        problem: str = DEFAULT_PROBLEM,
         drawing: dict | None = None,
         mask_files: list[str] | None = None,
         mask_invert: bool = False,
-        add_noise: bool = True,
+        add_noise: bool = False,
         noise_kind: str = "gaussian",
         noise_level: float | None = 0,
         noise_as_holes: bool = False,
@@ -190,37 +211,42 @@ class Handlers:
             time_budget,
         )
         session = self.store.get(request.session_hash if request else None)
-        if session.busy:
-            return "A restoration is running in this tab; estimate again when it ends."
+        if fields.video is None:
+            return ""
         try:
-            job, _ = build_job(
+            job, info = build_job(
                 fields,
                 session,
                 self.guard,
                 output=session.directory / "estimate.mp4",
                 limits=self.limits,
                 device=self.device,
+                check_mask=False,
             )
-            prepared = prepare_input(job)
-            session.busy = True
-            try:
-                estimate = estimate_run(job, prepared, self.speeds)
-            finally:
-                self.store.release(session)
+            shape = job_shape(job, info)
+            estimate = estimate_run(job, shape, self.speeds)
         except InputError as error:
-            raise gr.Error(str(error)) from None
-        return f"Estimated run time: {estimate.describe()}."
+            return f"⚠️ {error}"
+        text = f"Estimated run time: {estimate.describe()}."
+        if estimate.total_seconds > LONG_RUN_SECONDS:
+            text += (
+                f"\n\n**That is long.** To get a result sooner: fewer frames (Advanced), a lower "
+                f"working resolution, the `fast` preset, or a time budget such as "
+                f"`{max(1, round(LONG_RUN_SECONDS / 60))}m` (the fit then plans its epochs to "
+                "finish in time)."
+            )
+        return text
 
     # --- run ----------------------------------------------------------------------------------
 
     def run(
         self,
         video: str | None,
-        problem: str = "boxes",
+        problem: str = DEFAULT_PROBLEM,
         drawing: dict | None = None,
         mask_files: list[str] | None = None,
         mask_invert: bool = False,
-        add_noise: bool = True,
+        add_noise: bool = False,
         noise_kind: str = "gaussian",
         noise_level: float | None = 0,
         noise_as_holes: bool = False,
@@ -257,7 +283,7 @@ class Handlers:
         if session.busy:
             raise gr.Error(
                 "A restoration is already running in this tab: wait for it or press Stop."
-            )
+            )  # (this tab's place in the queue stays: its first restoration holds it)
         session.busy = True
         started = False
         try:
@@ -281,10 +307,12 @@ class Handlers:
         finally:
             if not started:
                 self.store.release(session)
+                self._leave_queue(request)
         skip = gr.skip()
         bar = None
         last_status = 0.0
         prepared = None
+        shown_phase = None
         try:
             for event in events:
                 if isinstance(event, Prepared):
@@ -301,19 +329,25 @@ class Handlers:
                         last_status = now
                         stopping = " · stopping…" if session.stop.is_set() else ""
                         yield (step_status(event) + stopping, *[skip] * 6)
+                elif isinstance(event, Phase):
+                    if event.name != shown_phase:
+                        shown_phase = event.name
+                        yield (f"**Finishing** · {event.name}…", *[skip] * 6)
                 elif isinstance(event, Preview):
-                    yield (skip, event.image, *[skip] * 5)
+                    yield (skip, self._image_file(session, "preview", event.image), *[skip] * 5)
                 elif isinstance(event, Failed):
                     raise gr.Error(event.message)
                 elif isinstance(event, Finished):
                     if prepared is not None:
                         steps = event.report.result.info.get("steps", 0)
-                        self.speeds.record_run(job, prepared, event.report.result.timings, steps)
+                        shape = job_shape(job, info)
+                        self.speeds.record_run(job, shape, event.report.result.timings, steps)
                     yield self._finished(event.report, session, info.name)
         finally:
             events.close()  # a visitor who left stops the fit (the result is still written)
             if bar is not None:
                 bar.close()
+            self._leave_queue(request)
 
     def _finished(self, report: JobReport, session, name: str) -> tuple:
         result = report.result
@@ -323,15 +357,24 @@ class Handlers:
         num_frames = before.shape[0]
         info = result.info
         fit_seconds = result.timings.get("fit_seconds", 0.0)
-        headline = (
-            f"**Stopped early** after {info.get('epochs_run', 0)} complete epochs: this is "
-            "the best result so far."
-            if result.stopped
-            else f"**Done**: {info.get('epochs_run', 0)} epochs in {_seconds(fit_seconds)}."
-        )
+        steps, total = info.get("steps", 0), info.get("total_steps", 0)
+        epochs_done = info.get("epochs_run", 0)
+        if info.get("budget_stopped"):
+            headline = (
+                f"**Done within the time budget**: {steps} steps ({_plural(epochs_done, 'epoch')}"
+                f" complete) in {_seconds(fit_seconds)}."
+            )
+        elif result.stopped:
+            headline = (
+                f"**Stopped** at step {steps} of {total} ({_plural(epochs_done, 'complete epoch')}"
+                "): this is the result so far."
+            )
+        else:
+            headline = f"**Done**: {_plural(epochs_done, 'epoch')} in {_seconds(fit_seconds)}."
         lines = [
             headline,
-            f"{name} restored: {num_frames} frames at {before.shape[2]}x{before.shape[1]}.",
+            f"{name} restored: {_plural(num_frames, 'frame')} at "
+            f"{before.shape[2]}x{before.shape[1]}.",
         ]
         if report.metrics is None:
             lines.append("No ground truth for this corruption, so no metrics.")
@@ -341,6 +384,8 @@ class Handlers:
             for key in ("video", "compare", "model", "metrics")
             if key in report.outputs and report.outputs[key].exists()
         ]
+        for path in downloads:
+            session.track_output(Path(path))
         slider = gr.update(
             minimum=0, maximum=max(num_frames - 1, 1), value=0, interactive=num_frames > 1
         )
@@ -348,11 +393,46 @@ class Handlers:
             "\n\n".join(lines),
             gr.skip(),
             str(report.outputs["video"]),
-            (before[0], after[0]),
+            (
+                self._image_file(session, "before", before[0]),
+                self._image_file(session, "after", after[0]),
+            ),
             slider,
             metrics_table(report.metrics),
             downloads,
         )
+
+    @staticmethod
+    def _image_file(session, name: str, image: np.ndarray) -> str:
+        """Writes an image the page shows as a PNG of the session (so its cached copy is known
+        and removed with the session) and returns its path."""
+        path = session.directory / "shown" / f"{name}.png"
+        path.parent.mkdir(exist_ok=True)
+        Image.fromarray(image).save(path)
+        session.track_output(path)
+        return str(path)
+
+    def admit(self, request: gr.Request) -> None:
+        """Before queueing a restoration: a clear message when the queue is full (instead of
+        Gradio's generic one), with how many are ahead."""
+        key = request.session_hash if request else None
+        with self._waiting_lock:
+            ahead = len(self._waiting - {key})
+            if ahead >= self.limits.max_queue:
+                raise gr.Error(
+                    f"The app is busy: {ahead} restorations are running or waiting (the limit is "
+                    f"{self.limits.max_queue}). Try again in a few minutes; a time budget or "
+                    "fewer frames make yours shorter."
+                )
+            self._waiting.add(key)
+
+    def _leave_queue(self, request: gr.Request | None) -> None:
+        with self._waiting_lock:
+            self._waiting.discard(request.session_hash if request else None)
+
+    def clear(self):
+        """A new upload: forget the previous run's status, preview, result and messages."""
+        return "", None, None, None, gr.update(value=0, interactive=False), None, None, ""
 
     def stop(self, request: gr.Request) -> str:
         """The Stop button: end the fit after its current step; the result so far is written."""
@@ -371,8 +451,12 @@ class Handlers:
             return gr.skip()
         frames = session.result.before.shape[0]
         index = int(np.clip(int(index or 0), 0, frames - 1))
-        return session.result.before[index], session.result.after[index]
+        return (
+            self._image_file(session, "before", session.result.before[index]),
+            self._image_file(session, "after", session.result.after[index]),
+        )
 
     def close(self, request: gr.Request) -> None:
-        """The tab closed: stop its fit and remove its files."""
+        """The tab closed: stop its fit and remove its files (and Gradio's copies of them)."""
+        self._leave_queue(request)
         self.store.close(request.session_hash if request else None)

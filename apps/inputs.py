@@ -33,13 +33,16 @@ from restore.errors import InputError
 from restore.jobs import Job
 
 PROBLEMS: dict[str, str] = {
-    "boxes": "Boxes (HNeRV protocol: five boxes)",
-    "center": "Centre box",
-    "draw": "Draw on the first frame",
+    "draw": "Draw on the first frame: paint over what should go",
     "upload": "Upload a mask (image, images or mask video)",
-    "noise": "Noise (denoise)",
+    "noise": "Remove noise",
+    "boxes": "Try it on a synthetic problem: five boxes added to the clip (HNeRV benchmark)",
+    "center": "Try it on a synthetic problem: a centre box added to the clip",
 }
-"""Value -> label of the 'what is wrong' choices."""
+"""Value -> label of the 'what is wrong' choices: the visitor's own problem first; benchmark
+corruptions are added to a clean clip only when asked for, and then have metrics."""
+
+DEFAULT_PROBLEM = "draw"
 
 APP_PRESETS: tuple[str, ...] = ("fast", "balanced", "paper")
 """The engine presets (`restore.config.PRESETS`) the app offers, by their engine names."""
@@ -52,11 +55,11 @@ class RunRequest:
     """The app's inputs, as Gradio hands them over (before any checking)."""
 
     video: str | None
-    problem: str = "boxes"
+    problem: str = DEFAULT_PROBLEM
     drawing: dict[str, Any] | None = None  # gr.ImageEditor value (numpy RGBA layers)
     mask_files: list[str] | str | None = None  # gr.File uploads
     mask_invert: bool = False
-    add_noise: bool = True
+    add_noise: bool = False  # add synthetic noise first (a synthetic problem, with metrics)
     noise_kind: str = "gaussian"
     noise_level: float | None = 0  # 0: the kind's default
     noise_as_holes: bool = False
@@ -124,8 +127,12 @@ def build_job(
     output: Path,
     limits: Limits = DEFAULT_LIMITS,
     device: str = "auto",
+    check_mask: bool = True,
 ) -> tuple[Job, VideoInfo]:
     """Check every input and state the job; nothing is decoded beyond the first frame.
+
+    With ``check_mask`` False (estimates), a drawn or uploaded mask is not read: the job's cost
+    does not depend on it, and a visitor who has not drawn yet still gets an estimate.
 
     Raises:
         InputError: one line saying what is wrong and how to fix it.
@@ -133,6 +140,7 @@ def build_job(
     problem = _choice(request.problem, PROBLEMS, "what is wrong")
     preset_name = _choice(request.preset, APP_PRESETS, "preset")
     path, info = inspect_video(request, guard, limits)
+    session.track_upload(path)
     start = _integer(request.start_frame, "first frame", minimum=0) or 0
     max_frames = _integer(request.num_frames, "number of frames", minimum=0) or None  # 0: all
     resize = parse_working_resolution(request.resolution, info)
@@ -150,6 +158,7 @@ def build_job(
     )
     job = Job(
         input=path,
+        input_name=info.name,
         task="denoise" if problem == "noise" else "inpaint",
         config=config,
         output=output,
@@ -158,9 +167,12 @@ def build_job(
         resize=resize,
         compare=True,
         save_model=True,
+        quick_stop=True,
     )
     if problem in ("boxes", "center"):
         job.mask = problem
+    elif problem in ("draw", "upload") and not check_mask:
+        job.mask = "boxes"  # a stand-in of the same cost: the estimate never reads the mask
     elif problem == "draw":
         job.mask = str(_save_drawing(request.drawing, session))
         job.mask_resize = True
@@ -184,8 +196,20 @@ def build_job(
     return job, info
 
 
-def _save_drawing(drawing: dict[str, Any] | None, session: Session) -> Path:
-    """Save the brush strokes (any layer, any colour) as a white-on-black mask PNG."""
+def job_shape(job: Job, info: VideoInfo) -> tuple[int, int, int]:
+    """``(frames, height, width)`` the job will restore (after trimming and resizing)."""
+    width, height = job.resize if job.resize else (info.width, info.height)
+    return int(job.max_frames), int(height), int(width)
+
+
+def has_strokes(drawing: dict[str, Any] | None) -> bool:
+    """Whether the editor's value holds any brush stroke yet."""
+    painted = _strokes(drawing)
+    return painted is not None and bool(painted.any())
+
+
+def _strokes(drawing: dict[str, Any] | None) -> np.ndarray | None:
+    """The union of the editor's layers' painted pixels, ``(H, W)`` bool, or None."""
     layers = [layer for layer in (drawing or {}).get("layers") or [] if layer is not None]
     painted = None
     for layer in layers:
@@ -197,6 +221,12 @@ def _save_drawing(drawing: dict[str, Any] | None, session: Session) -> Path:
         else:
             strokes = array > 0
         painted = strokes if painted is None else painted | strokes
+    return painted
+
+
+def _save_drawing(drawing: dict[str, Any] | None, session: Session) -> Path:
+    """Save the brush strokes (any layer, any colour) as a white-on-black mask PNG."""
+    painted = _strokes(drawing)
     if painted is None or not painted.any():
         raise InputError(
             "the drawn mask is empty: paint over what should be removed on the first frame "
@@ -218,6 +248,8 @@ def _collect_mask_files(
             "upload a mask: one image for every frame, one image per frame, or a video"
         )
     uploads = [guard.file(value, "mask") for value in files]
+    for path, _ in uploads:
+        session.track_upload(path)
     if len(uploads) == 1:
         return uploads[0][0]
     folder = session.scratch_directory("mask_frames")

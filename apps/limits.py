@@ -56,8 +56,9 @@ class VideoInfo:
         return self.num_frames / self.fps if self.fps > 0 else 0.0
 
     def describe(self) -> str:
+        frames = f"{self.num_frames} frame{'' if self.num_frames == 1 else 's'}"
         return (
-            f"{self.name}: {self.width}x{self.height}, {self.num_frames} frames, "
+            f"{self.name}: {self.width}x{self.height}, {frames}, "
             f"{self.fps:g} fps ({self.seconds:.1f} s)"
         )
 

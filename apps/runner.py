@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -58,6 +59,13 @@ class Preview:
 
 
 @dataclass
+class Phase:
+    """The job moved on to another phase after the fit (decoding, scoring, writing)."""
+
+    name: str
+
+
+@dataclass
 class Finished:
     report: JobReport
 
@@ -70,7 +78,10 @@ class Failed:
     bad_input: bool
 
 
-Event = Prepared | Step | Preview | Finished | Failed
+Event = Prepared | Step | Phase | Preview | Finished | Failed
+
+PREVIEW_SECONDS = 10.0
+"""A preview at the first step, then at least this often (besides every few epochs)."""
 
 
 def preview_epochs(epochs: int, previews: int = 20) -> int:
@@ -102,6 +113,7 @@ def run_job_events(
     events: queue.Queue[Event] = queue.Queue()
     every = preview_epochs(job.config.fit.epochs, previews)
     state: dict[str, PreparedInput] = {}
+    last_preview = [float("-inf")]
 
     def on_prepared(prepared: PreparedInput) -> None:
         state["prepared"] = prepared
@@ -121,18 +133,36 @@ def run_job_events(
                 progress.message,
             )
         )
-        due = progress.epoch_end and (
-            progress.epoch % every == 0 or progress.epoch in (1, progress.epochs) or stop.is_set()
+        now = time.monotonic()
+        due = (
+            now - last_preview[0] >= PREVIEW_SECONDS  # the first step, then every few seconds
+            or stop.is_set()
+            or (
+                progress.epoch_end
+                and (progress.epoch % every == 0 or progress.epoch in (1, progress.epochs))
+            )
         )
-        if due and progress.predict is not None and "prepared" in state:
+        if (
+            due
+            and progress.message is None
+            and progress.predict is not None
+            and "prepared" in state
+        ):
+            last_preview[0] = now
             events.put(
                 Preview(_preview_frame(progress, state["prepared"], preview_frame), progress.epoch)
             )
+        if stop.is_set() or progress.step == progress.total_steps:
+            events.put(Phase("decoding the restored frames"))
 
     def work() -> None:
         try:
             report = run_job(
-                job, on_progress=on_progress, should_stop=stop.is_set, on_prepared=on_prepared
+                job,
+                on_progress=on_progress,
+                should_stop=stop.is_set,
+                on_prepared=on_prepared,
+                on_phase=lambda name: events.put(Phase(name)),
             )
             events.put(Finished(report))
         except InputError as error:  # the project's input errors; anything else is a bug

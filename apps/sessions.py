@@ -4,6 +4,11 @@ Gradio identifies a browser tab (or a `gradio_client.Client`) by its session has
 each hash to a `Session`; folders get random names, so a session hash never becomes a path. A
 session's folder is removed when the tab closes (`Blocks.unload`), when it has been idle longer
 than ``idle_seconds``, or when the app shuts down.
+
+Gradio keeps its own copy of every upload and of every file a handler returns, in its cache
+folder, at ``<cache>/<sha256 of the content>/<name>``. Each session records those folders
+(`Session.track_upload`, `Session.track_output`) and they are removed with the session, unless
+another open session uses the same content; so a closed tab's results are no longer served.
 """
 
 from __future__ import annotations
@@ -39,6 +44,20 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     result: RunResult | None = None
     runs: int = 0
+    cache_folders: set[Path] = field(default_factory=set)  # Gradio's copies of our files
+
+    def track_upload(self, path: Path) -> None:
+        """Remember the Gradio cache folder of an upload (``<cache>/<hash>/<name>``)."""
+        path = Path(path).resolve()
+        if path.parent != gradio_cache() and path.is_relative_to(gradio_cache()):
+            self.cache_folders.add(path.parent)
+
+    def track_output(self, path: Path) -> None:
+        """Remember where Gradio will keep its copy of a file a handler returns."""
+        from gradio.processing_utils import hash_file
+
+        if Path(path).is_file():
+            self.cache_folders.add(gradio_cache() / hash_file(path))
 
     def new_run_directory(self) -> Path:
         """A fresh folder for one run's outputs; the previous run's files are removed."""
@@ -55,6 +74,13 @@ class Session:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
         return path
+
+
+def gradio_cache() -> Path:
+    """Gradio's cache folder (``GRADIO_TEMP_DIR``, else ``<tmp>/gradio``)."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()).resolve()
 
 
 class SessionStore:
@@ -91,14 +117,24 @@ class SessionStore:
         session.closed = True
         session.stop.set()
         session.result = None
+        self._forget_cache(session)
         if not session.busy:
             shutil.rmtree(session.directory, ignore_errors=True)
+
+    def _forget_cache(self, session: Session) -> None:
+        """Remove the session's Gradio cache folders that no open session still uses."""
+        with self._lock:
+            used = set().union(*(other.cache_folders for other in self._sessions.values()))
+        for folder in session.cache_folders - used:
+            shutil.rmtree(folder, ignore_errors=True)
+        session.cache_folders.clear()
 
     def release(self, session: Session) -> None:
         """Called when a fit ends: finish a close that waited for it."""
         session.busy = False
         session.last_used = time.monotonic()
         if session.closed:
+            self._forget_cache(session)  # what the finished fit handed to Gradio meanwhile
             shutil.rmtree(session.directory, ignore_errors=True)
 
     def sweep(self) -> None:
@@ -120,6 +156,8 @@ class SessionStore:
             self._sessions.clear()
         for session in sessions:
             session.stop.set()
+            for folder in session.cache_folders:
+                shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __len__(self) -> int:

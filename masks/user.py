@@ -229,6 +229,12 @@ def load_mask(
     check_non_negative_int("dilate", dilate)
     gray, single_image = read_grayscale_frames(path)
     if resize and gray.shape[1:] != (height, width):
+        warnings.warn(
+            f"the mask is {gray.shape[2]}x{gray.shape[1]}; it was resized to the video's "
+            f"{width}x{height} (check that it still covers what should go)",
+            MaskWarning,
+            stacklevel=2,
+        )
         gray = _resize_frames(gray, height, width)
     holes = gray > threshold
     if invert:

@@ -1,7 +1,7 @@
 """How long a job will take, before it runs, from the same planner the fit follows.
 
-``estimate_job`` predicts every phase of ``restore.jobs.run_job``: reading (already done when a
-``PreparedInput`` exists, so measured by the caller), the method's own preparation, fitting (the
+``estimate_job`` predicts every phase of ``restore.jobs.run_job`` from the clip's size alone:
+the method's own preparation, fitting (the
 epochs ``restore.fit.plan_epochs`` would plan, with the step time either measured on this machine
 by an earlier run or estimated from the model's multiply-adds), the final decoding, and scoring
 and writing (``finishing_seconds``). Nothing is fitted: the model is built once and run forward on
@@ -24,7 +24,7 @@ from restore.models import MODELS, choose_strides, create_model, padded_size
 from restore.resolution import resolve_work_size
 
 if TYPE_CHECKING:
-    from restore.jobs import Job, PreparedInput
+    from restore.jobs import Job
 
 FINISH_SECONDS_PER_MEGAPIXEL = 0.3
 """Seconds per frame-megapixel that scoring and writing a result take after the fit (H.264
@@ -71,18 +71,16 @@ class JobEstimate:
         return f"{parts[0]} ({', '.join(detail)}; step time {how})"
 
 
-def finishing_seconds(job: Job, prepared: PreparedInput) -> float:
+def finishing_seconds(job: Job, frames: int, height: int, width: int) -> float:
     """Predicted seconds of the work after the restoration (scores, videos, frames)."""
-    frames, _, height, width = prepared.corrupted.shape
     megapixels = frames * height * width / 1e6
     factor = 1.0 + (0.5 if job.compare else 0.0) + (0.5 if job.save_frames else 0.0)
     return FINISH_SECONDS_PER_MEGAPIXEL * megapixels * factor + 1.0
 
 
-def model_step_seconds(job: Job, prepared: PreparedInput) -> float:
+def model_step_seconds(job: Job, frames: int, height: int, width: int) -> float:
     """Estimated seconds per optimizer step of the job's model at its fitting size."""
     config = job.config
-    frames, _, height, width = prepared.corrupted.shape
     size = resolve_work_size(config.work_size, height, width)
     if size is not None:
         width, height = size
@@ -103,25 +101,28 @@ def model_step_seconds(job: Job, prepared: PreparedInput) -> float:
 
 
 def estimate_job(
-    job: Job, prepared: PreparedInput, measured_step_seconds: float | None = None
+    job: Job,
+    frames: int,
+    height: int,
+    width: int,
+    measured_step_seconds: float | None = None,
 ) -> JobEstimate:
-    """Every phase of ``job`` on ``prepared``, predicted (see the module docstring).
+    """Every phase of ``job`` on a clip of ``frames`` frames of ``width`` x ``height``.
 
     Args:
         job: the job as it would run.
-        prepared: its video and mask (``restore.jobs.prepare_input``).
+        frames, height, width: the clip after trimming and resizing (nothing is decoded).
         measured_step_seconds: seconds per step that an earlier run of the same shape measured
             on this machine; None estimates them from the model.
     """
     config = job.config
-    frames, _, height, width = prepared.corrupted.shape
     megapixels = frames * height * width / 1e6
-    finish = finishing_seconds(job, prepared)
+    finish = finishing_seconds(job, frames, height, width)
     if not get_method(config.method).neural:
         prepare = CLASSICAL_SECONDS_PER_MEGAPIXEL * megapixels
         return JobEstimate(prepare, 0.0, 0.0, finish, None, "model")
     prepare = PREPARATION_SECONDS_PER_MEGAPIXEL * megapixels
-    step = measured_step_seconds or model_step_seconds(job, prepared)
+    step = measured_step_seconds or model_step_seconds(job, frames, height, width)
     budget = None
     if config.time_budget is not None:
         budget = max(config.time_budget - finish - prepare, 1.0)

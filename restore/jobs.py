@@ -61,6 +61,10 @@ class Job:
     save_model: bool = False  # also write <stem>.model.pt
     save_frames: bool = False  # also write PNG frames to <stem>_frames/
     preview: bool = False  # also write <stem>.preview.png (mask overlay on the first frame)
+    input_name: str | None = None  # how reports name the input (the app: the visitor's file name)
+    quick_stop: bool = (
+        False  # when stopped: PSNR only, no side-by-side video (seconds, not minutes)
+    )
 
 
 @dataclass
@@ -141,10 +145,29 @@ def prepare_input(job: Job) -> PreparedInput:
     return PreparedInput(corrupted.corrupted, corrupted.mask, clean, video.fps, notes)
 
 
-def score(prepared: PreparedInput, result: MethodResult) -> dict[str, Any] | None:
-    """PSNR/SSIM of the corrupted input and of the result against the reference, if known."""
+def score(
+    prepared: PreparedInput, result: MethodResult, *, quick: bool = False
+) -> dict[str, Any] | None:
+    """PSNR/SSIM of the corrupted input and of the result against the reference, if known.
+
+    ``quick``: PSNR only (whole frame and holes), for a result the user stopped early."""
     if prepared.clean is None:
         return None
+    if quick:
+        from restore.metrics import psnr, psnr_in_holes
+
+        def quick_scores(video: torch.Tensor) -> dict[str, Any]:
+            holes = (
+                None
+                if prepared.mask is None
+                else psnr_in_holes(video, prepared.clean, prepared.mask)
+            )
+            return {"psnr": psnr(video, prepared.clean), "psnr_holes": holes}
+
+        return {
+            "input": quick_scores(prepared.corrupted),
+            "restored": quick_scores(result.restored),
+        }
     scores = {
         "input": summarize(prepared.corrupted, prepared.clean, prepared.mask),
         "restored": summarize(result.restored, prepared.clean, prepared.mask, raw=result.raw),
@@ -155,12 +178,18 @@ def score(prepared: PreparedInput, result: MethodResult) -> dict[str, Any] | Non
     return scores
 
 
+def _shape(prepared: PreparedInput) -> tuple[int, int, int]:
+    frames, _, height, width = prepared.corrupted.shape
+    return frames, height, width
+
+
 def run_job(
     job: Job,
     *,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_prepared: Callable[[PreparedInput], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> JobReport:
     """Run one job end to end and write its outputs atomically.
 
@@ -180,7 +209,7 @@ def run_job(
     if config.time_budget is not None:
         # The budget covers the whole job: reading is spent, writing and scoring are reserved.
         spent = time.perf_counter() - started
-        left = config.time_budget - spent - finishing_seconds(job, prepared)
+        left = config.time_budget - spent - finishing_seconds(job, *_shape(prepared))
         config = dataclasses.replace(config, time_budget=max(left, 1.0))
     result = restore(
         prepared.corrupted,
@@ -191,9 +220,16 @@ def run_job(
         should_stop=should_stop,
     )
     restored_at = time.perf_counter()
-    metrics = score(prepared, result)
+    phase = on_phase or (lambda name: None)
+    quick = job.quick_stop and result.stopped and not result.info.get("budget_stopped")
+    if quick:
+        paths.pop("compare", None)
+    phase("scoring" if prepared.clean is not None else "writing the restored video")
+    metrics = score(prepared, result, quick=quick)
+    phase("writing the restored video")
     write_video(paths["video"], result.restored, prepared.fps)
     if "compare" in paths:
+        phase("writing the side-by-side video")
         write_video(
             paths["compare"],
             side_by_side(prepared.corrupted, result.restored, labels=("input", "restored")),
@@ -216,8 +252,9 @@ def run_job(
         ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
         if ok:
             atomic_write_bytes(paths["preview"], encoded.tobytes())
+    phase("writing the metrics")
     report = {
-        "input": str(job.input),
+        "input": job.input_name or str(job.input),
         "task": job.task,
         "frames": int(prepared.corrupted.shape[0]),
         "size": list(prepared.corrupted.shape[2:]),
@@ -232,7 +269,9 @@ def run_job(
             "time_budget": job.config.time_budget,
         },
         "stopped": result.stopped,
-        "notes": prepared.notes + list(result.info.get("notes", [])),
+        "notes": prepared.notes
+        + list(result.info.get("notes", []))
+        + (["stopped early: PSNR only, no side-by-side video"] if quick else []),
         "scores": metrics,
         "fit": {k: v for k, v in result.info.items() if k not in ("notes",)},
     }

@@ -17,10 +17,11 @@ from torch.nn import functional as F
 from restore.composite import composite
 from restore.config import RestoreConfig
 from restore.device import describe_device, pick_device
+from restore.errors import InputError
 from restore.fit import FitProgress, fit_representation, predict_video, resolve_loss
 from restore.methods.base import MethodResult
 from restore.methods.prefill import prefill_holes
-from restore.models import choose_strides, create_model, padded_size
+from restore.models import SizeOutOfReach, choose_strides, create_model, padded_size
 
 
 def _pad(video: torch.Tensor, height: int, width: int, value: float | None) -> torch.Tensor:
@@ -76,15 +77,22 @@ def run_neural(
         remaining = config.time_budget - (time.perf_counter() - started)
         fit_config = dataclasses.replace(fit_config, time_budget=max(remaining, 1e-3))
     torch.manual_seed(config.seed)
-    model = create_model(
-        model_name,
-        num_frames=num_frames,
-        height=padded_h,
-        width=padded_w,
-        size=model_options.size,
-        strides=strides,
-        **model_options.options,
-    )
+    try:
+        model = create_model(
+            model_name,
+            num_frames=num_frames,
+            height=padded_h,
+            width=padded_w,
+            size=model_options.size,
+            strides=strides,
+            **model_options.options,
+        )
+    except SizeOutOfReach as error:  # name the clip as the user gave it, not the padded frame
+        raise InputError(
+            f"model size: {model_options.size:g}M is out of reach for {model_name} on "
+            f"{num_frames} frames of {width}x{height} (the nearest model has "
+            f"{error.closest:.3f}M parameters): choose a size near that, or change the clip"
+        ) from None
     fit = fit_representation(
         model,
         target,
@@ -127,6 +135,8 @@ def run_neural(
         "device": describe_device(device),
         "loss": loss_kind,
         "epochs_run": fit.epochs_run,
+        "total_steps": (fit.plan.epochs if fit.plan else fit_config.epochs)
+        * math.ceil(num_frames / fit_config.batch_size),
         "plan": None if fit.plan is None else fit.plan.to_dict(),
         "budget_stopped": fit.budget_stopped,
         "steps": fit.steps,

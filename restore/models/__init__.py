@@ -20,6 +20,7 @@ from restore.models.strides import choose_strides, padded_size, parse_strides
 
 __all__ = [
     "MODELS",
+    "SizeOutOfReach",
     "ModelSpec",
     "create_model",
     "choose_strides",
@@ -29,6 +30,14 @@ __all__ = [
 ]
 
 SIZE_TOLERANCE = 0.10
+
+
+class SizeOutOfReach(InputError):
+    """No width of the model lands within ``SIZE_TOLERANCE`` of the requested TotalSize."""
+
+    def __init__(self, message: str, closest: float) -> None:
+        super().__init__(message)
+        self.closest = closest  # millions of parameters of the nearest reachable model
 
 
 @dataclass(frozen=True)
@@ -141,8 +150,9 @@ def create_model(
                 config = _size_to_target(spec, config, target, dims)
         actual = spec.total_size(config, *dims)
         if abs(actual - target) > SIZE_TOLERANCE * target:
-            raise InputError(
+            raise SizeOutOfReach(
                 f"model size {size}M is out of reach for {name} on {num_frames} frames of "
-                f"{height}x{width} (closest: {actual / 1e6:.3f}M)"
+                f"{width}x{height} (closest: {actual / 1e6:.3f}M)",
+                closest=actual / 1e6,
             )
     return spec.model_class(config, num_frames, height, width)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from apps.cli import launch
 from apps.estimate import SpeedBook, estimate_run
-from apps.inputs import RunRequest, UploadGuard, build_job
+from apps.inputs import RunRequest, UploadGuard, build_job, job_shape
 from apps.limits import (
     Limits,
     VideoInfo,
@@ -20,7 +20,7 @@ from apps.limits import (
     parse_working_resolution,
     probe_video,
 )
-from apps.runner import Failed, Finished, Prepared, Preview, Step, run_job_events
+from apps.runner import Failed, Finished, Phase, Prepared, Preview, Step, run_job_events
 from apps.sessions import SessionStore
 from restore.errors import InputError
 from restore.jobs import prepare_input
@@ -124,9 +124,18 @@ def test_only_uploaded_files_are_read(
         ({"model_size": 50.0}, "model size: expected 0.01 to 5 million"),
         ({"start_frame": -1}, "first frame: expected a whole number >= 0"),
         ({"time_budget": "soon"}, "time budget: expected a duration such as 90s, 5m"),
-        ({"problem": "noise", "noise_kind": "rm -rf"}, "noise kind: unknown choice"),
-        ({"problem": "noise", "noise_level": 3}, "noise level: expected a number from 0 to 1"),
-        ({"problem": "noise", "noise_as_holes": True}, "gaussian noise changes every pixel"),
+        (
+            {"problem": "noise", "add_noise": True, "noise_kind": "rm -rf"},
+            "noise kind: unknown choice",
+        ),
+        (
+            {"problem": "noise", "add_noise": True, "noise_level": 3},
+            "noise level: expected a number from 0 to 1",
+        ),
+        (
+            {"problem": "noise", "add_noise": True, "noise_as_holes": True},
+            "gaussian noise changes every pixel",
+        ),
         ({"problem": "upload"}, "upload a mask"),
         ({"problem": "draw"}, "the drawn mask is empty"),
     ],
@@ -177,7 +186,9 @@ def test_uploaded_mask_images_one_per_frame(
 def test_synthetic_noise_keeps_the_reference(
     clip_path: Path, store: SessionStore, guard: UploadGuard
 ) -> None:
-    request = small_request(clip_path, problem="noise", noise_kind="white", noise_as_holes=True)
+    request = small_request(
+        clip_path, problem="noise", add_noise=True, noise_kind="white", noise_as_holes=True
+    )
     session = store.get("visitor")
     job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
     assert (job.task, job.add_noise, job.noise_mask) == ("denoise", "white", True)
@@ -204,7 +215,13 @@ def test_run_relays_progress_previews_and_the_result(
     steps = [event for event in events if isinstance(event, Step)]
     assert [step.step for step in steps] == list(range(1, 13))  # 3 steps x 4 epochs
     previews = [event for event in events if isinstance(event, Preview)]
-    assert [preview.epoch for preview in previews] == [1, 2, 4]
+    # A preview right after the first step (seconds into the fit), then every 2 epochs.
+    assert [preview.epoch for preview in previews] == [1, 1, 2, 4]
+    first_preview = next(i for i, e in enumerate(events) if isinstance(e, Preview))
+    first_epoch_end = next(i for i, e in enumerate(events) if isinstance(e, Step) and e.step == 3)
+    assert first_preview < first_epoch_end
+    phases = [event.name for event in events if isinstance(event, Phase)]
+    assert phases[0] == "decoding the restored frames" and "writing the restored video" in phases
     assert previews[0].image.shape == (72, 128, 3) and previews[0].image.dtype == np.uint8
     assert events[-1].report.outputs["video"].is_file()
 
@@ -237,9 +254,9 @@ def test_a_time_budget_reaches_the_engine_and_shortens_the_plan(
 ) -> None:
     session = store.get("visitor")
     request = small_request(clip_path, problem="center", epochs=1000, time_budget="2m")
-    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    job, info = build_job(request, session, guard, output=session.directory / "o.mp4")
     assert job.config.time_budget == 120
-    estimate = estimate_run(job, prepare_input(job), SpeedBook())
+    estimate = estimate_run(job, job_shape(job, info), SpeedBook())
     assert estimate.plan.budget_seconds is not None and estimate.total_seconds <= 120 + 1
 
 
@@ -247,20 +264,20 @@ def test_estimate_plans_without_fitting_then_uses_the_measured_speed(
     clip_path: Path, store: SessionStore, guard: UploadGuard
 ) -> None:
     session = store.get("visitor")
-    job, _ = build_job(
+    job, info = build_job(
         small_request(clip_path, problem="center"),
         session,
         guard,
         output=session.directory / "o.mp4",
     )
-    prepared = prepare_input(job)
+    shape = job_shape(job, info)
     book = SpeedBook()
-    first = estimate_run(job, prepared, book)
+    first = estimate_run(job, shape, book)
     assert first.plan.epochs * first.plan.steps_per_epoch == 12 and first.total_seconds > 0
     assert first.source == "model" and first.describe().startswith("about ")
     assert "fitting" in first.describe() and "scoring and writing" in first.describe()
-    book.record_run(job, prepared, {"fit_seconds": 6.0}, steps=12)
-    second = estimate_run(job, prepared, book)
+    book.record_run(job, shape, {"fit_seconds": 6.0}, steps=12)
+    second = estimate_run(job, shape, book)
     assert second.source == "measured" and second.plan.step_seconds == pytest.approx(0.5)
     assert not list(session.directory.glob("*.mp4"))  # an estimate writes nothing
 
