@@ -132,7 +132,7 @@ def _curve_recorder(
 
 
 def _timings(
-    measured: dict[str, float], curve_seconds: float, epochs_run: int, num_frames: int
+    measured: dict[str, float], curve_seconds: float, frames_seen: int
 ) -> dict[str, float]:
     """The method's timings with the ground-truth checks' time taken out of the fit."""
     timings = dict(measured)
@@ -140,9 +140,9 @@ def _timings(
         fit_seconds = max(timings["fit_seconds"] - curve_seconds, 1e-9)
         timings["fit_seconds_with_curve"] = timings["fit_seconds"]
         timings["fit_seconds"] = fit_seconds
-        epochs = max(epochs_run, 1)
-        timings["seconds_per_frame_epoch"] = fit_seconds / (epochs * num_frames)
-        timings["fit_frames_per_second"] = epochs * num_frames / fit_seconds
+        frames_seen = max(frames_seen, 1)
+        timings["seconds_per_frame_epoch"] = fit_seconds / frames_seen
+        timings["fit_frames_per_second"] = frames_seen / fit_seconds
     timings["curve_seconds"] = curve_seconds
     return timings
 
@@ -230,7 +230,9 @@ def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
     )
     info = result.info
     timings = _timings(
-        result.timings, curve_seconds[0], int(info.get("epochs_run", 0)), clean.shape[0]
+        result.timings,
+        curve_seconds[0],
+        int(info.get("frames_seen", info.get("epochs_run", 0) * clean.shape[0])),
     )
     scores = score_restoration(
         clean,

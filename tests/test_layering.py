@@ -26,14 +26,32 @@ def _is_module(name: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` (type-only imports run
+    never, so they cannot close a circle)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if (
+                isinstance(child, ast.If)
+                and isinstance(child.test, ast.Name)
+                and child.test.id == "TYPE_CHECKING"
+            ):
+                stack.extend(child.orelse)
+                continue
+            stack.append(child)
+
+
 def import_graph() -> dict[str, set[str]]:
-    """Project module -> the project modules it imports (anywhere in its body, ``import_module``
-    calls with a literal name included)."""
+    """Project module -> the project modules it imports at run time (anywhere in its body,
+    ``import_module`` calls with a literal name included)."""
     graph: dict[str, set[str]] = {}
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             targets: set[str] = set()
-            for node in ast.walk(ast.parse(path.read_text())):
+            for node in _runtime_nodes(ast.parse(path.read_text())):
                 if isinstance(node, ast.Import):
                     targets |= {alias.name for alias in node.names}
                 elif (  # importlib.import_module("x.y") with a literal name is an import too

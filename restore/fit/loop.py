@@ -353,6 +353,8 @@ def fit_representation(
                     )
                 )
             continue  # rerun this epoch from the restored state
+        if result.stopped and not epoch_end:
+            break  # stopped mid-epoch: that epoch is not complete
         epoch += 1
         good_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()))
     # A stop mid-epoch keeps the weights after its last step: every step taken was healthy.

@@ -118,12 +118,16 @@ def run_neural(
     everything = list(range(num_frames))
     raw = shape_output(decoded, everything, composited=False)
     restored = shape_output(decoded, everything, composited=True)
-    epochs = max(fit.epochs_run, 1)
+    # Frames the optimizer saw (a stopped or budgeted fit may end mid-epoch).
+    partial_steps = fit.steps - fit.epochs_run * math.ceil(num_frames / fit_config.batch_size)
+    frames_seen = max(
+        fit.epochs_run * num_frames + max(partial_steps, 0) * fit_config.batch_size, 1
+    )
     size = fit.model.size_report()
     timings = {
         "fit_seconds": fit.seconds,
-        "seconds_per_frame_epoch": fit.seconds / (epochs * num_frames),
-        "fit_frames_per_second": epochs * num_frames / fit.seconds if fit.seconds else math.nan,
+        "seconds_per_frame_epoch": fit.seconds / frames_seen,
+        "fit_frames_per_second": frames_seen / fit.seconds if fit.seconds else math.nan,
         "decode_seconds": decode_seconds,
         "decode_fps": num_frames / decode_seconds if decode_seconds else math.nan,
     }
@@ -135,6 +139,7 @@ def run_neural(
         "device": describe_device(device),
         "loss": loss_kind,
         "epochs_run": fit.epochs_run,
+        "frames_seen": frames_seen,
         "total_steps": (fit.plan.epochs if fit.plan else fit_config.epochs)
         * math.ceil(num_frames / fit_config.batch_size),
         "plan": None if fit.plan is None else fit.plan.to_dict(),

@@ -88,14 +88,20 @@ def clip_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app, built with `TEST_LIMITS` on the CPU and served on 127.0.0.1 (closed at the end)."""
+def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    """The app, built with `TEST_LIMITS` on the CPU and served on 127.0.0.1 (closed at the end):
+    its URL and its Blocks (whose `restore_handlers.store` holds the sessions)."""
     from apps.app import build_app, launch_app
 
     demo = build_app(TEST_LIMITS, work_dir=tmp_path_factory.mktemp("sessions"), device="cpu")
     port = free_port()
     launch_app(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", demo
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(served_app) -> str:
+    return served_app[0]

@@ -141,3 +141,83 @@ def test_draw_a_mask_run_and_play_the_result(
     assert "Masked:" in masked and "0.00%" not in masked
     assert screenshot.stat().st_size > 10_000
     assert not errors, errors
+
+
+LONG_CLIP = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video" / "bikes.mp4"
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """250 real frames (bikes.mp4, 10 s) at 160x68: the length of a real clip, cheap frames."""
+    from restore.io import read_video, write_video
+
+    if not LONG_CLIP.is_file():
+        pytest.skip(f"{LONG_CLIP} is missing")
+    video = read_video(LONG_CLIP, resize=(160, 68))
+    return write_video(tmp_path_factory.mktemp("long") / "bikes_250.mp4", video.frames, video.fps)
+
+
+def test_a_long_clip_shows_an_estimate_by_itself_and_stops_in_seconds(
+    chromium: Path, long_clip: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Upload a 250-frame clip: an estimate appears without pressing anything; start with the
+    default settings (on a synthetic problem, so nothing needs drawing), press Stop, and a
+    playable result is in the page within 15 s of Stop."""
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    from apps.app import build_app, launch_app
+    from apps.limits import DEFAULT_LIMITS
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = build_app(DEFAULT_LIMITS, work_dir=tmp_path_factory.mktemp("long-app"), device="cpu")
+    launch_app(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    timings: dict[str, float] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1800})
+                page.set_default_timeout(PAGE_TIMEOUT_MS)
+                page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+                page.wait_for_selector("#input-video input[type=file]", state="attached")
+                uploaded = time.monotonic()
+                page.locator("#input-video input[type=file]").set_input_files(str(long_clip))
+                page.wait_for_selector("#video-info :text('250 frames')")
+                page.wait_for_selector("#estimate-text :text('Estimated run time')")
+                timings["estimate_after_upload"] = time.monotonic() - uploaded
+                estimate = page.locator("#estimate-text").inner_text()
+                page.get_by_label("five boxes added to the clip").check()
+                page.locator("#run").click()
+                page.wait_for_selector("#status :text('Fitting')", timeout=RUN_TIMEOUT_MS)
+                page.wait_for_timeout(2000)  # a few steps into the fit
+                stop_pressed = time.monotonic()
+                page.locator("#stop").click()
+                page.wait_for_function(
+                    "() => { const v = document.querySelector('#output-video video');"
+                    " return v !== null && v.readyState >= 2; }",
+                    timeout=RUN_TIMEOUT_MS,
+                )
+                timings["result_after_stop"] = time.monotonic() - stop_pressed
+                status = page.locator("#status").inner_text()
+                frames = page.evaluate(
+                    "() => document.querySelector('#output-video video').duration"
+                )
+                screenshot = tmp_path / "app_long_clip_stopped.png"
+                page.screenshot(path=str(screenshot), full_page=True)
+            finally:
+                browser.close()
+    finally:
+        demo.close()
+    target = os.environ.get("APP_SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(target) / screenshot.name)
+    print(f"\nestimate: {estimate}\nstatus: {status}\ntimings (s): {timings}")
+    assert "about" in estimate and "fitting" in estimate
+    assert "Stopped" in status and "at step" in status, status
+    assert frames == pytest.approx(10.0, abs=0.2)  # 250 frames at 25 fps: the whole clip
+    assert timings["result_after_stop"] < 15, timings

@@ -202,3 +202,41 @@ def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_closed_session_leaves_no_file_and_its_result_url_is_gone(
+    served_app, small_settings: dict, tmp_path: Path
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    from gradio.processing_utils import hash_file
+
+    from apps.sessions import gradio_cache
+
+    url, demo = served_app
+    store = demo.restore_handlers.store
+    # A clip of its own (random pixels, seeded), so no other test's session shares its cache.
+    clip = noise_clip(tmp_path / "own_clip.mp4", (128, 72), 6)
+    client = make_client(url, tmp_path)
+    before = set(store.root.iterdir())
+    result = restore_with(client, clip, problem="boxes", **small_settings)
+    new_folders = set(store.root.iterdir()) - before
+    assert len(new_folders) == 1  # this client's session folder
+    session_folder = new_folders.pop()
+    served = gradio_cache() / hash_file(result["video"]) / Path(result["video"]).name
+    upload = gradio_cache() / hash_file(clip)
+    assert served.is_file() and upload.is_dir() and session_folder.is_dir()
+    file_url = f"{url}gradio_api/file={served}"
+    with urllib.request.urlopen(file_url, timeout=30) as response:
+        assert response.status == 200
+
+    client.close()  # the heartbeat stops: Gradio runs the app's unload handler
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (served.exists() or session_folder.exists()):
+        time.sleep(0.2)
+    assert not session_folder.exists()
+    assert not served.exists() and not upload.exists()
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(file_url, timeout=30)
+    assert error.value.code in (403, 404)  # Gradio answers 403 Forbidden for a removed file

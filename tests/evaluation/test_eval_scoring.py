@@ -59,10 +59,10 @@ def test_curve_point():
 
 def test_curve_time_is_taken_out_of_the_fit_timings():
     measured = {"fit_seconds": 12.0, "seconds_per_frame_epoch": 0.1, "decode_fps": 5.0}
-    timings = _timings(measured, curve_seconds=2.0, epochs_run=10, num_frames=10)
+    timings = _timings(measured, curve_seconds=2.0, frames_seen=100)
     assert timings["fit_seconds"] == 10.0
     assert timings["fit_seconds_with_curve"] == 12.0
     assert timings["seconds_per_frame_epoch"] == 0.1
     assert timings["fit_frames_per_second"] == 10.0
     assert timings["decode_fps"] == 5.0
-    assert _timings({"fit_seconds": 1.0}, 0.0, 0, 4) == {"fit_seconds": 1.0, "curve_seconds": 0.0}
+    assert _timings({"fit_seconds": 1.0}, 0.0, 0) == {"fit_seconds": 1.0, "curve_seconds": 0.0}

@@ -108,6 +108,7 @@ def test_stop_flag_ends_the_fit_early() -> None:
     )
     assert result.stopped
     assert result.steps == 3
+    assert result.epochs_run == 1  # 2 steps an epoch: the second epoch was cut short
 
 
 def test_fit_on_real_frames_learns_known_pixels(blackswan_small: torch.Tensor) -> None:
