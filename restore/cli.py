@@ -48,7 +48,13 @@ RUN_OPTIONS: dict[str, Any] = {
         float | None, typer.Option(help="Model size in millions of parameters, e.g. 0.75.")
     ],
     "batch_size": Annotated[int | None, typer.Option(help="Frames per optimizer step.")],
-    "loss": Annotated[str | None, typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim.")],
+    "loss": Annotated[
+        str | None,
+        typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim | boost (default: the method's)."),
+    ],
+    "grad_clip": Annotated[
+        float | None, typer.Option(help="Clip the gradient norm to this (default: no clipping).")
+    ],
     "strides": Annotated[str | None, typer.Option(help="Decoder strides, e.g. 5,3,2,2,2 (auto).")],
     "channels_last": Annotated[
         bool | None, typer.Option(help="NHWC convolutions (speed differs by machine: measure).")
@@ -87,6 +93,7 @@ CONFIG_OPTIONS = (
     "model_size",
     "batch_size",
     "loss",
+    "grad_clip",
     "strides",
     "channels_last",
     "precision",

@@ -20,6 +20,7 @@ from typing import Any
 from masks.checks import fail
 from restore.errors import InputError
 from restore.fit import FitConfig
+from restore.models import MODELS
 
 PREFILLS = ("none", "mean", "telea")
 WORK_SIZES = ("auto", "full")  # besides an explicit (W, H): see restore.resolution
@@ -99,6 +100,7 @@ OVERRIDES: dict[str, tuple[str | None, str]] = {
     "loss": ("fit", "loss"),
     "channels_last": ("fit", "channels_last"),
     "precision": ("fit", "precision"),
+    "grad_clip": ("fit", "grad_clip"),
 }
 """Front-end option name -> (branch of the tree, field): the one mapping every front end uses."""
 
@@ -154,6 +156,8 @@ def preset(name: str, **overrides: Any) -> RestoreConfig:
     """A copy of preset ``name`` with front-end ``overrides`` (``OVERRIDES`` names) applied.
 
     None values leave the preset's value. Every value is checked by the branch that owns it.
+    A model whose registry entry has ``fit_defaults`` (the boost models: ``loss="boost"``) gets
+    them for the fit fields the caller leaves None; the other models keep the preset's.
 
     Raises:
         InputError: an unknown preset or option name, or a bad value.
@@ -169,6 +173,10 @@ def preset(name: str, **overrides: Any) -> RestoreConfig:
         if value is not None:
             branch, field_name = OVERRIDES[option]
             values[branch][field_name] = value
+    spec = MODELS.get(values[None].get("method", base.method))
+    if spec is not None:
+        for field_name, value in spec.fit_defaults.items():
+            values["fit"].setdefault(field_name, value)
     return dataclasses.replace(
         base,
         model=dataclasses.replace(base.model, **values["model"]),

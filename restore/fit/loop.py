@@ -40,12 +40,13 @@ class FitConfig:
     lr: float = 1e-3  # Adam learning rate (the paper's)
     warmup_fraction: float = 0.2  # share of steps spent warming the learning rate up
     min_lr_factor: float = 0.0  # cosine decays to lr * this
-    loss: str = "l2"  # l2 | l1 | ssim | ms-ssim | l1+ssim
+    loss: str = "l2"  # l2 | l1 | ssim | ms-ssim | l1+ssim | boost (L1 + MS-SSIM + FFT)
     channels_last: bool = False  # NHWC memory format for convolutions
     precision: str = "fp32"  # fp32 | bf16 (autocast: bf16 convolutions, fp32 weights and loss)
     blowup_factor: float = 20.0  # a step loss this many times the recent mean counts as a blow-up
     max_recoveries: int = 6  # blow-ups tolerated (each halves the learning rate) before stopping
     time_budget: float | None = None  # seconds for fitting + final decoding; epochs = the most
+    grad_clip: float | None = None  # clip the gradients' global L2 norm to this (None: no clip)
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -60,6 +61,8 @@ class FitConfig:
             raise fail("precision", f"one of {', '.join(PRECISIONS)}", repr(self.precision))
         if self.time_budget is not None and not self.time_budget > 0:
             raise fail("time budget", "a duration > 0 seconds", self.time_budget)
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise fail("gradient clip", "a norm > 0 (or None)", self.grad_clip)
 
 
 @dataclass
@@ -242,6 +245,8 @@ def fit_representation(
                 break
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if config.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             step += 1
             with torch.no_grad():

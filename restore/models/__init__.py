@@ -14,6 +14,7 @@ from typing import Any
 from torch import nn
 
 from restore.errors import InputError
+from restore.models.boost import BoostConfig, BoostedNeRV, boost_total_size
 from restore.models.hnerv import HNeRV, HNeRVConfig, hnerv_total_size
 from restore.models.nerv import NeRV, NeRVConfig, nerv_total_size
 from restore.models.strides import choose_strides, padded_size, parse_strides
@@ -50,6 +51,8 @@ class ModelSpec:
     width_field: str  # the config field scaled to reach a target size
     overrides: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    # FitConfig fields this model's method uses unless the caller names them (restore.config.preset)
+    fit_defaults: dict[str, Any] = field(default_factory=dict)
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -74,6 +77,25 @@ MODELS: dict[str, ModelSpec] = {
         "first_width",
         overrides={"reduction": 1.2, "k_min": 3, "k_max": 5},
         description="NeRV input with HNeRV blocks (k 3,5; r 1.2), Table 6 ablation",
+    ),
+    "hnerv-boost": ModelSpec(
+        BoostedNeRV,
+        BoostConfig,
+        boost_total_size,
+        "decoder_width",
+        fit_defaults={"loss": "boost"},
+        description="HNeRV-Boost (Boosting-NeRV): HNeRV embedding + conditional decoder "
+        "(TAT, SNeRV blocks); boost loss by default",
+    ),
+    "nerv-boost": ModelSpec(
+        BoostedNeRV,
+        BoostConfig,
+        boost_total_size,
+        "decoder_width",
+        overrides={"generator": "nerv", "k_min": 3},
+        fit_defaults={"loss": "boost"},
+        description="NeRV-Boost (Boosting-NeRV): frame-index MLP + conditional decoder "
+        "(TAT, SNeRV blocks); boost loss by default",
     ),
 }
 
@@ -141,7 +163,7 @@ def create_model(
             raise InputError(f"model size must be positive, got {size}M")
         target = int(round(size * 1e6))
         config = _size_to_target(spec, config, target, dims)
-        if hasattr(config, "hidden"):
+        if hasattr(config, "hidden") and getattr(config, "generator", "nerv") == "nerv":
             # NeRV's 512-wide MLP alone can exceed tiny budgets: narrow it until the target fits.
             while spec.total_size(config, *dims) > target * (1 + SIZE_TOLERANCE) and (
                 config.hidden > 16
