@@ -268,6 +268,7 @@ def _job_from_options(task: str, options: dict[str, Any]):
         task=task,
         config=config,
         resize=parse_resize(resize) if resize else None,
+        auto_chunk=True,  # a long clip is streamed in chunks (the app keeps whole clips)
         **options,
     )
 

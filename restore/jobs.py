@@ -68,6 +68,7 @@ class Job:
     chunk_overlap: int = DEFAULT_OVERLAP  # frames shared (cross-faded) by neighbouring chunks
     scheduler: str | None = None  # run the chunks on Dask: "local" or "tcp://HOST:PORT"
     workers: int = 2  # worker processes of a `--scheduler local` cluster
+    auto_chunk: bool = False  # stream a clip too long to hold whole (CLI: on; app: whole clips)
 
 
 @dataclass
@@ -172,8 +173,9 @@ def run_job(
 ) -> JobReport:
     """Run one job end to end and write its outputs atomically.
 
-    A clip longer than one chunk (`restore.chunks.auto_chunk_frames`), or a job that names
-    ``chunk_frames`` or a ``scheduler``, is streamed chunk by chunk (`restore.streamed`): then
+    A job that names ``chunk_frames`` or a ``scheduler``, or sets ``auto_chunk`` for a clip too
+    long to hold whole (`restore.streamed.WHOLE_CLIP_BYTES`), is streamed chunk by chunk
+    (`restore.streamed`): then
     ``on_frames(done, total)`` follows the finished frames, and the report's result holds no
     frames (they went to the file as they were finished).
 

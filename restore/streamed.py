@@ -1,16 +1,18 @@
 """Chunked, streamed file jobs: long clips restored in bounded memory, optionally on a cluster.
 
-`run_chunked_job` is what `restore.jobs.run_job` does for a clip too long to hold whole (or when
-``--chunk-frames`` / ``--scheduler`` ask for it): frames are decoded chunk by chunk
-(`restore.io.streaming`), each chunk is corrupted (`masks.corrupt`) and restored on its own with
+`run_chunked_job` is what `restore.jobs.run_job` does for a clip too long to hold whole
+(`WHOLE_CLIP_BYTES`), or when ``--chunk-frames`` / ``--scheduler`` ask for it: frames are decoded
+chunk by chunk (`restore.io.streaming`), each chunk gets its holes (`masks.make_mask`) or noise
+(`masks.corrupt`) and is restored on its own with
 `restore.api.restore` (`restore_chunk`, in this process or on Dask workers, `restore.cluster`),
 the chunks are cross-faded in their overlaps (`restore.chunks.ChunkBlender`), and the finished
 frames are scored and encoded as they come (`restore.io.streaming.VideoWriter`). Nothing holds
 the clip whole: memory is a few chunks (the cluster's window) whatever the clip's length.
 
-Differences from the whole-clip job, each said in the run's notes: SSIM in holes and MS-SSIM are
-not computed (they need whole frames of every chunk at once); synthetic noise is drawn per chunk
-(seed + the chunk's first frame); ``--save-model`` is refused (one model per chunk). Masks
+Differences from the whole-clip job, each said in the run's notes: SSIM is the mean over about
+`SSIM_FRAMES` evenly spaced frames, SSIM in holes and MS-SSIM are not computed; synthetic noise
+is drawn per chunk (seed + the chunk's first frame); ``--save-model`` is refused (one model per
+chunk). Masks
 ``boxes`` and ``center`` are built per chunk; object and user masks are built once for the clip
 and kept as booleans (one byte per pixel).
 """
@@ -51,10 +53,12 @@ STATIC_MASKS = ("boxes", "center")
 """Mask specs that are the same in every frame: built per chunk, never for the whole clip."""
 
 
-def chunk_plan(job: Any, info: VideoInfo, memory_bytes: int = DEFAULT_CHUNK_MEMORY) -> list[Chunk]:
-    """The chunks of ``job``'s clip: ``job.chunk_frames`` if given, else from memory."""
+def chunk_plan(job: Any, info: VideoInfo, memory_bytes: int | None = None) -> list[Chunk]:
+    """The chunks of ``job``'s clip: ``job.chunk_frames`` if given, else from memory
+    (``memory_bytes``, default `restore.chunks.DEFAULT_CHUNK_MEMORY`)."""
     frames = job.chunk_frames
     if frames is None:
+        memory_bytes = DEFAULT_CHUNK_MEMORY if memory_bytes is None else memory_bytes
         neural = get_method(job.config.method).neural
         frames = auto_chunk_frames(
             info.height, info.width, neural=neural, memory_bytes=memory_bytes
@@ -62,12 +66,23 @@ def chunk_plan(job: Any, info: VideoInfo, memory_bytes: int = DEFAULT_CHUNK_MEMO
     return plan_chunks(info.num_frames, frames, job.chunk_overlap)
 
 
+WHOLE_CLIP_BYTES = 2**30
+"""A clip whose float32 frames would take more than this is chunked without being asked (1 GiB:
+500 frames at 640x272, 220 at 854x480). Shorter clips keep the whole-clip job, whose methods see
+every frame at once (a neural fit in particular shares one representation over the clip)."""
+
+
 def wants_chunks(job: Any) -> tuple[bool, VideoInfo | None]:
-    """Whether ``job`` runs chunked: asked for, or its clip is longer than one automatic chunk."""
+    """Whether ``job`` runs chunked: asked for (``chunk_frames``, ``scheduler``), or allowed
+    (``auto_chunk``) and its clip's float32 frames would exceed `WHOLE_CLIP_BYTES`. Also returns
+    the probed `VideoInfo` (None when nothing was probed)."""
     if job.chunk_frames is not None or job.scheduler is not None:
         return True, None
+    if not job.auto_chunk:
+        return False, None
     info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    return len(chunk_plan(job, info)) > 1, info
+    whole_clip = info.num_frames * 3 * info.height * info.width * 4
+    return whole_clip > WHOLE_CLIP_BYTES and len(chunk_plan(job, info)) > 1, info
 
 
 def restore_chunk(

@@ -2,7 +2,7 @@
 
 Streams frames in and out (`restore.io.streaming`), so the clip is never held whole:
 
-    python scripts/loop_video.py /work/shared/data/video/bikes.mp4 3000 /work/runs-long/bikes3000.mp4
+    python scripts/loop_video.py bikes.mp4 3000 /work/runs-long/bikes3000.mp4
 """
 
 from __future__ import annotations

@@ -87,7 +87,8 @@ def test_blender_of_identical_chunks_is_the_identity_in_holes() -> None:
     frames = torch.rand(30, 3, 6, 6, generator=torch.Generator().manual_seed(1))
     mask = torch.zeros(30, 1, 6, 6)
     mask[:, :, 1:3, 1:3] = 1
-    blended = _blend(frames, mask, plan_chunks(30, 9, 3), lambda chunk, _: frames[chunk.start : chunk.stop])
+    chunks = plan_chunks(30, 9, 3)
+    blended = _blend(frames, mask, chunks, lambda chunk, _: frames[chunk.start : chunk.stop])
     torch.testing.assert_close(blended, frames, atol=1e-6, rtol=0)
 
 

@@ -70,7 +70,7 @@ def test_iter_frames_matches_read_video(tmp_path) -> None:
     assert probe_video(path).fps == 12.5
 
 
-@pytest.mark.parametrize("method", ["telea", "flow-guided"])
+@pytest.mark.parametrize("method", ["telea", "flow-guided", "hnerv"])
 def test_chunked_inpaint_keeps_frames_size_fps_and_known_pixels(tmp_path, method) -> None:
     clean = _moving_square(23, 40, 64)
     source = write_video(tmp_path / "in.mp4", clean, 12.0)
@@ -127,3 +127,19 @@ def test_chunked_job_refuses_save_model(tmp_path) -> None:
     with pytest.raises(InputError, match="--save-model"):
         run_job(job)
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_only_long_clips_are_chunked_without_being_asked(tmp_path, monkeypatch) -> None:
+    import restore.streamed as streamed
+
+    source = write_video(tmp_path / "in.mp4", _moving_square(30, 32, 48), 10.0)
+    job = Job(input=source, task="inpaint", config=preset("smoke", method="telea"), mask="boxes")
+    job.auto_chunk = True
+    assert streamed.wants_chunks(job)[0] is False
+    monkeypatch.setattr(streamed, "WHOLE_CLIP_BYTES", 1000)
+    monkeypatch.setattr(streamed, "DEFAULT_CHUNK_MEMORY", 20 * 3 * 32 * 48 * 4 * 10)
+    chunked, info = streamed.wants_chunks(job)
+    assert chunked and info.num_frames == 30
+    assert len(streamed.chunk_plan(job, info)) == 3  # 10 frames a chunk by memory
+    job.auto_chunk = False  # the app's jobs: whole clips, whose frames it shows
+    assert streamed.wants_chunks(job) == (False, None)
