@@ -127,6 +127,13 @@ def davis(
     threads_per_worker: Annotated[
         int | None, typer.Option(help="torch/OpenCV threads per worker; default by device.")
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the jobs on Dask: local (a LocalCluster on 127.0.0.1 with --workers "
+            "processes) or tcp://HOST:PORT; default: the local process pool."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Refit jobs that already have records.")] = False,
     report: Annotated[bool, typer.Option(help="Build the report at the end.")] = True,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
@@ -137,6 +144,7 @@ def davis(
     from evaluation.profiles import resolve_profile
     from evaluation.report import build_report
     from evaluation.runner import plan_batch, resolve_parallelism, run_jobs
+    from restore.cluster import check_scheduler
 
     with _Errors(debug):
         resolved = resolve_profile(
@@ -161,13 +169,15 @@ def davis(
             device=device,
             force=force,
         )
+        check_scheduler(scheduler)
         parallelism = resolve_parallelism(
             workers, threads_per_worker, device=device, jobs=len(plan.to_run)
         )
         typer.echo(
             f"{task}, profile {resolved.label}: {len(plan.jobs)} jobs, {len(plan.skipped)} "
             f"finished already (skipped), {len(plan.to_run)} to run with "
-            f"{parallelism.workers} worker(s) x {parallelism.threads_per_worker} thread(s)",
+            f"{parallelism.workers} worker(s) x {parallelism.threads_per_worker} thread(s)"
+            + (f" on Dask ({scheduler})" if scheduler else ""),
             err=True,
         )
         started = time.perf_counter()
@@ -189,7 +199,7 @@ def davis(
                         f"({outcome.seconds:.1f} s)"
                     )
 
-            outcomes = run_jobs(plan.to_run, parallelism, on_outcome, on_epoch)
+            outcomes = run_jobs(plan.to_run, parallelism, on_outcome, on_epoch, scheduler=scheduler)
         failed = [outcome for outcome in outcomes if outcome.status != "ok"]
         typer.echo(
             f"ran {len(outcomes)} job(s) in {time.perf_counter() - started:.1f} s: "

@@ -308,8 +308,15 @@ def run_jobs(
     parallelism: Parallelism,
     on_outcome: Callable[[JobOutcome], None] | None = None,
     on_epoch: Callable[[Job, int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[JobOutcome]:
     """Runs jobs and returns their outcomes in the order they finished.
+
+    With ``scheduler`` (``"local"`` or ``"tcp://HOST:PORT"``, see `restore.cluster`) the jobs run
+    on Dask workers instead of the process pool: the same `run_job`, so the same records (the
+    workers write them, so a remote cluster needs the output folder on a shared file system). A
+    job whose worker dies is rescheduled by Dask, one that raised is retried; a record already
+    written is never lost. Epochs are not relayed from Dask workers (``on_epoch`` is not called).
 
     Args:
         jobs: Jobs to run; each gets `parallelism.threads_per_worker` threads (in a pool,
@@ -340,6 +347,10 @@ def run_jobs(
     if not jobs:
         return outcomes
     jobs = [dataclasses.replace(job, threads=parallelism.threads_per_worker) for job in jobs]
+    if scheduler is not None:
+        with _terminate_as_interrupt():
+            _run_on_dask(jobs, parallelism, scheduler, finish)
+        return outcomes
     if parallelism.workers == 0:
         with _terminate_as_interrupt():
             for job in jobs:
@@ -399,3 +410,24 @@ def _collect(
             message = f"worker process failed: {error!r}"
             write_error_record(job, message)
             finish(JobOutcome(job, "error", seconds, message))
+
+
+def _run_on_dask(
+    jobs: list[Job],
+    parallelism: Parallelism,
+    scheduler: str,
+    finish: Callable[[JobOutcome], None],
+) -> None:
+    """Runs every job on a Dask cluster (`restore.cluster`), handing outcomes to `finish`."""
+    from restore.cluster import as_completed_map, dask_client
+
+    started = time.perf_counter()
+    workers = max(min(parallelism.workers, len(jobs)), 1)
+    with dask_client(scheduler, workers=workers, threads_per_worker=1) as client:
+        for job, outcome, error in as_completed_map(client, run_job, jobs):
+            if error is None:
+                finish(outcome)
+                continue
+            message = f"Dask task failed: {error!r}"
+            write_error_record(job, message)
+            finish(JobOutcome(job, "error", time.perf_counter() - started, message))

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from restore.chunks import DEFAULT_OVERLAP
 from restore.config import DEFAULT_PRESET, PRESETS, parse_duration, parse_work_size, preset
 from restore.errors import ExitOnBadInput
 
@@ -78,13 +79,26 @@ RUN_OPTIONS: dict[str, Any] = {
     "start": Annotated[int, typer.Option(help="Skip this many frames first.")],
     "max_frames": Annotated[int | None, typer.Option(help="Use at most this many frames.")],
     "resize": Annotated[str | None, typer.Option(help="Work at WxH, e.g. 432x240.")],
+    "chunk_frames": Annotated[
+        int | None,
+        typer.Option(help="Restore in chunks of N frames, overlaps included (default: by memory)."),
+    ],
+    "chunk_overlap": Annotated[
+        int, typer.Option(help="Frames neighbouring chunks share; cross-faded (chunked runs).")
+    ],
+    "scheduler": Annotated[
+        str | None,
+        typer.Option(help="Run the chunks on Dask: local (127.0.0.1) or tcp://HOST:PORT."),
+    ],
+    "workers": Annotated[int, typer.Option(help="Worker processes of --scheduler local.")],
     "compare": Annotated[bool, typer.Option(help="Also write a side-by-side video.")],
     "save_model": Annotated[bool, typer.Option(help="Also save the fitted model (.model.pt).")],
     "save_frames": Annotated[bool, typer.Option(help="Also write PNG frames.")],
     "debug": Debug,
 }
 _RUN_DEFAULTS: dict[str, Any] = {"start": 0, "compare": False, "save_model": False}
-_RUN_DEFAULTS |= {"save_frames": False, "debug": False}
+_RUN_DEFAULTS |= {"save_frames": False, "debug": False, "workers": 2}
+_RUN_DEFAULTS["chunk_overlap"] = DEFAULT_OVERLAP
 CONFIG_OPTIONS = (
     "time_budget",
     "work_size",
@@ -167,6 +181,25 @@ def _progress_bar():
     return on_progress, close
 
 
+def _frames_bar():
+    """A tqdm bar over finished frames of a chunked run (frames done, rate, ETA)."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def on_frames(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="frame", dynamic_ncols=True, file=sys.stderr)
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        if bar is not None:
+            bar.close()
+
+    return on_frames, close
+
+
 def _run(job) -> None:
     from restore.device import describe_device, pick_device
     from restore.jobs import run_job
@@ -176,6 +209,7 @@ def _run(job) -> None:
     if method.neural:
         typer.echo(f"device: {describe_device(pick_device(job.config.device))}", err=True)
     on_progress, close = _progress_bar()
+    on_frames, close_frames = _frames_bar()
     try:
         report = run_job(
             job,
@@ -183,9 +217,11 @@ def _run(job) -> None:
             on_prepared=lambda prepared: [
                 typer.echo(f"note: {n}", err=True) for n in prepared.notes
             ],
+            on_frames=on_frames,
         )
     finally:
         close()
+        close_frames()
     _print_report(report)
 
 
@@ -202,6 +238,12 @@ def _print_report(report) -> None:
         line += f"; whole run {report.job_timings['total_seconds']:.1f} s"
     typer.echo(line)
     fit = report.result.info
+    if "chunks" in fit:
+        chunks = fit["chunks"]
+        typer.echo(
+            f"chunks: {chunks['count']} (overlap {chunks['overlap']}) on "
+            f"{chunks['scheduler'] or 'this process'}"
+        )
     if fit.get("budget_stopped"):
         typer.echo(f"stopped at the time budget after {fit.get('epochs_run')} epoch(s)")
     if report.metrics:
@@ -233,6 +275,7 @@ def _job_from_options(task: str, options: dict[str, Any]):
         task=task,
         config=config,
         resize=parse_resize(resize) if resize else None,
+        auto_chunk=True,  # a long clip is streamed in chunks (the app keeps whole clips)
         **options,
     )
 

@@ -20,6 +20,8 @@ import torch
 import masks
 from masks.checks import fail
 from restore.api import TASKS, restore
+from restore.chunks import DEFAULT_OVERLAP
+from restore.cluster import check_scheduler
 from restore.config import RestoreConfig
 from restore.errors import InputError
 from restore.estimate import finishing_seconds
@@ -35,6 +37,7 @@ from restore.io import (
 )
 from restore.methods import MethodResult
 from restore.metrics import summarize
+from restore.streamed import run_chunked_job, wants_chunks
 
 
 @dataclass
@@ -62,9 +65,12 @@ class Job:
     save_frames: bool = False  # also write PNG frames to <stem>_frames/
     preview: bool = False  # also write <stem>.preview.png (mask overlay on the first frame)
     input_name: str | None = None  # how reports name the input (the app: the visitor's file name)
-    quick_stop: bool = (
-        False  # when stopped: PSNR only, no side-by-side video (seconds, not minutes)
-    )
+    quick_stop: bool = False  # when stopped: PSNR only, no side-by-side video (seconds)
+    chunk_frames: int | None = None  # frames per chunk (overlap included); None: from memory
+    chunk_overlap: int = DEFAULT_OVERLAP  # frames shared (cross-faded) by neighbouring chunks
+    scheduler: str | None = None  # run the chunks on Dask: "local" or "tcp://HOST:PORT"
+    workers: int = 2  # worker processes of a `--scheduler local` cluster
+    auto_chunk: bool = False  # stream a clip too long to hold whole (CLI: on; app: whole clips)
 
 
 @dataclass
@@ -190,8 +196,15 @@ def run_job(
     should_stop: Callable[[], bool] | None = None,
     on_prepared: Callable[[PreparedInput], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
+    on_frames: Callable[[int, int], None] | None = None,
 ) -> JobReport:
     """Run one job end to end and write its outputs atomically.
+
+    A job that names ``chunk_frames`` or a ``scheduler``, or sets ``auto_chunk`` for a clip too
+    long to hold whole (`restore.streamed.WHOLE_CLIP_BYTES`), is streamed chunk by chunk
+    (`restore.streamed`): then
+    ``on_frames(done, total)`` follows the finished frames, and the report's result holds no
+    frames (they went to the file as they were finished).
 
     Raises:
         InputError: bad input (path, video, mask, options); nothing has been written then.
@@ -201,6 +214,14 @@ def run_job(
     protected = [job.input] + ([Path(job.mask)] if job.mask and Path(job.mask).exists() else [])
     for path in paths.values():
         check_output_path(path, protected)
+    check_scheduler(job.scheduler)
+    if job.task == "inpaint" and not job.mask:
+        raise InputError(
+            "--mask: expected boxes|center|objects:<sequence>|PATH to inpaint, got none"
+        )
+    chunked, info = wants_chunks(job)
+    if chunked:
+        return _run_chunked(job, paths, info, on_prepared, on_frames)
     prepared = prepare_input(job)
     if on_prepared is not None:
         on_prepared(prepared)
@@ -280,6 +301,30 @@ def run_job(
     config = {"job": _job_dict(job), "config": job.config.to_dict()}
     atomic_write_text(paths["config"], json.dumps(config, indent=2, default=str))
     return JobReport(paths, metrics, result, prepared, report["job_timings"])
+
+
+def _run_chunked(job, paths, info, on_prepared, on_frames) -> JobReport:
+    """The streamed path of `run_job` (`restore.streamed.run_chunked_job`)."""
+    notes: list[str] = []
+
+    def on_notes(found: list[str]) -> None:
+        notes.extend(found)
+        if on_prepared is not None:
+            on_prepared(PreparedInput(torch.empty(0), None, None, 0.0, list(found)))
+
+    report = run_chunked_job(job, paths, info=info, on_frames=on_frames, on_notes=on_notes)
+    atomic_write_text(paths["metrics"], json.dumps(report, indent=2, default=str))
+    config = {"job": _job_dict(job), "config": job.config.to_dict()}
+    atomic_write_text(paths["config"], json.dumps(config, indent=2, default=str))
+    height, width = report["size"]
+    result = MethodResult(
+        restored=torch.empty(0, 3, height, width),
+        timings=report["timings"],
+        info={"notes": report["notes"], "chunks": report["chunks"]},
+        stopped=report["stopped"],
+    )
+    prepared = PreparedInput(torch.empty(0, 3, height, width), None, None, report["fps"], notes)
+    return JobReport(paths, report["scores"], result, prepared, report["job_timings"])
 
 
 def _job_dict(job: Job) -> dict[str, Any]:

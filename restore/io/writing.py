@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import torch
@@ -20,15 +18,9 @@ from torch import Tensor
 
 from masks.checks import check_video
 from restore.errors import InputError
-from restore.io.atomic import atomic_destination, atomic_write_bytes
+from restore.io.atomic import atomic_write_bytes
+from restore.io.streaming import MP4_EXTENSIONS, VideoWriter
 from restore.io.video import check_fps, frames_to_uint8
-
-MP4_EXTENSIONS = (".mp4", ".m4v")
-
-# ITU-R BT.601 (SMPTE 170M), limited range: what swscale uses for RGB -> YUV by default. Tagging it
-# stops players from guessing (browsers assume BT.709 for untagged HD video and shift colours).
-_BT601 = 6
-_LIMITED_RANGE = 1
 
 
 def write_video(path: str | os.PathLike[str], frames: Tensor, fps: float, *, crf: int = 18) -> Path:
@@ -66,26 +58,10 @@ def write_video(path: str | os.PathLike[str], frames: Tensor, fps: float, *, crf
         raise InputError(f"crf: expected an integer in [0, 51], got {crf!r}")
     if not bool(torch.isfinite(frames).all()):
         raise InputError("frames: expected finite values in [0, 1], got NaN or infinity")
-    height, width = int(frames.shape[2]), int(frames.shape[3])
-    with atomic_destination(destination) as temporary:
-        with av.open(
-            str(temporary), "w", format="mp4", container_options={"movflags": "+faststart"}
-        ) as container:
-            stream = container.add_stream(
-                "libx264", rate=Fraction(fps).limit_denominator(1001), options={"crf": str(crf)}
-            )
-            stream.width, stream.height = width + width % 2, height + height % 2
-            stream.pix_fmt = "yuv420p"
-            context = stream.codec_context
-            context.colorspace = context.color_primaries = context.color_trc = _BT601
-            context.color_range = _LIMITED_RANGE
-            for index in range(frames.shape[0]):
-                # One frame at a time: a long video never exists as a whole uint8 copy.
-                image = _pad_to_even(_frame_to_uint8(frames, index))
-                for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+    # One encoder for whole clips and streamed chunks: `VideoWriter` converts frame by frame, so a
+    # long video never exists as a whole uint8 copy, and renames atomically when complete.
+    with VideoWriter(destination, fps, crf=crf) as writer:
+        writer.write(frames)
     return destination
 
 
@@ -164,11 +140,3 @@ def _same_file(first: Path, second: Path) -> bool:
 def _frame_to_uint8(frames: Tensor, index: int) -> np.ndarray:
     """Frame ``index`` of ``(T, 3, H, W)`` float frames as ``(H, W, 3)`` uint8 RGB."""
     return frames_to_uint8(frames[index : index + 1])[0]
-
-
-def _pad_to_even(image: np.ndarray) -> np.ndarray:
-    """Replicate the last row/column of an ``(H, W, 3)`` image once where ``H``/``W`` is odd."""
-    pad_bottom, pad_right = image.shape[0] % 2, image.shape[1] % 2
-    if not (pad_bottom or pad_right):
-        return image
-    return np.pad(image, ((0, pad_bottom), (0, pad_right), (0, 0)), mode="edge")

@@ -1,0 +1,402 @@
+"""Chunked, streamed file jobs: long clips restored in bounded memory, optionally on a cluster.
+
+`run_chunked_job` is what `restore.jobs.run_job` does for a clip too long to hold whole
+(`WHOLE_CLIP_BYTES`), or when ``--chunk-frames`` / ``--scheduler`` ask for it: frames are decoded
+chunk by chunk (`restore.io.streaming`), each chunk gets its holes (`masks.make_mask`) or noise
+(`masks.corrupt`) and is restored on its own with
+`restore.api.restore` (`restore_chunk`, in this process or on Dask workers, `restore.cluster`),
+the chunks are cross-faded in their overlaps (`restore.chunks.ChunkBlender`), and the finished
+frames are scored and encoded as they come (`restore.io.streaming.VideoWriter`). Nothing holds
+the clip whole: memory is a few chunks (the cluster's window) whatever the clip's length.
+
+Differences from the whole-clip job, each said in the run's notes: SSIM is the mean over about
+`SSIM_FRAMES` evenly spaced frames, SSIM in holes and MS-SSIM are not computed; synthetic noise
+is drawn per chunk (seed + the chunk's first frame); ``--save-model`` is refused (one model per
+chunk). Masks
+``boxes`` and ``center`` are built per chunk; object and user masks are built once for the clip
+and kept as booleans (one byte per pixel).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import resource
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import masks
+from restore.api import restore
+from restore.chunks import (
+    DEFAULT_CHUNK_MEMORY,
+    Chunk,
+    ChunkBlender,
+    FinishedFrames,
+    auto_chunk_frames,
+    plan_chunks,
+)
+from restore.config import RestoreConfig
+from restore.errors import InputError
+from restore.io import side_by_side, write_frames
+from restore.io.streaming import VideoInfo, VideoWriter, iter_frames, probe_video
+from restore.io.video import uint8_to_frames
+from restore.methods import get_method
+from restore.metrics import _psnr_from_mse, ssim_per_frame
+
+STATIC_MASKS = ("boxes", "center")
+"""Mask specs that are the same in every frame: built per chunk, never for the whole clip."""
+
+
+def chunk_plan(job: Any, info: VideoInfo, memory_bytes: int | None = None) -> list[Chunk]:
+    """The chunks of ``job``'s clip: ``job.chunk_frames`` if given, else from memory
+    (``memory_bytes``, default `restore.chunks.DEFAULT_CHUNK_MEMORY`)."""
+    frames = job.chunk_frames
+    if frames is None:
+        memory_bytes = DEFAULT_CHUNK_MEMORY if memory_bytes is None else memory_bytes
+        neural = get_method(job.config.method).neural
+        frames = auto_chunk_frames(
+            info.height, info.width, neural=neural, memory_bytes=memory_bytes
+        )
+    return plan_chunks(info.num_frames, frames, job.chunk_overlap)
+
+
+WHOLE_CLIP_BYTES = 2**30
+"""A clip whose float32 frames would take more than this is chunked without being asked (1 GiB:
+500 frames at 640x272, 220 at 854x480). Shorter clips keep the whole-clip job, whose methods see
+every frame at once (a neural fit in particular shares one representation over the clip)."""
+
+
+def wants_chunks(job: Any) -> tuple[bool, VideoInfo | None]:
+    """Whether ``job`` runs chunked: asked for (``chunk_frames``, ``scheduler``), or allowed
+    (``auto_chunk``) and its clip's float32 frames would exceed `WHOLE_CLIP_BYTES`. Also returns
+    the probed `VideoInfo` (None when nothing was probed)."""
+    if job.chunk_frames is not None or job.scheduler is not None:
+        return True, None
+    if not job.auto_chunk:
+        return False, None
+    info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
+    whole_clip = info.num_frames * 3 * info.height * info.width * 4
+    return whole_clip > WHOLE_CLIP_BYTES and len(chunk_plan(job, info)) > 1, info
+
+
+def restore_chunk(
+    corrupted: torch.Tensor, mask: torch.Tensor | None, config: RestoreConfig, task: str
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """Restores one chunk (`restore.api.restore`); importable, so Dask workers can run it.
+
+    Returns:
+        The restored frames ``(n, 3, H, W)`` and a small summary (seconds, notes, stopped).
+    """
+    started = time.perf_counter()
+    if mask is not None and not bool((mask > 0.5).any()):
+        return corrupted, {"seconds": 0.0, "notes": [], "stopped": False, "skipped": True}
+    result = restore(corrupted, mask, config, task=task)
+    summary = {
+        "seconds": time.perf_counter() - started,
+        "notes": list(result.info.get("notes", [])),
+        "stopped": bool(result.stopped),
+        "epochs_run": result.info.get("epochs_run"),
+    }
+    return result.restored, summary
+
+
+class _MaskSource:
+    """The mask of any chunk: static specs per chunk, other specs from one boolean clip mask."""
+
+    def __init__(self, job: Any, info: VideoInfo) -> None:
+        self.notes: list[str] = []
+        self.synthetic = masks.is_synthetic(job.mask)
+        options = dict(box_size=job.box_size, davis_root=job.davis_root)
+        options |= dict(threshold=job.mask_threshold, invert=job.mask_invert)
+        options |= dict(dilate=job.mask_dilate, resize=job.mask_resize)
+        size = (info.height, info.width)
+        if job.mask in STATIC_MASKS:
+            self.frame = masks.make_mask(job.mask, 1, *size, **options) > 0.5
+            self.clip = None
+        else:
+            self.frame = None
+            self.clip = masks.make_mask(job.mask, info.num_frames, *size, **options) > 0.5
+
+    def __call__(self, chunk: Chunk) -> torch.Tensor:
+        if self.clip is not None:
+            return self.clip[chunk.start : chunk.stop].to(torch.float32)
+        return self.frame.expand(chunk.length, *self.frame.shape[1:]).to(torch.float32)
+
+
+def _read_overlapping(job: Any, chunks: list[Chunk]) -> Iterator[tuple[Chunk, torch.Tensor]]:
+    """Decodes the clip once, yielding each chunk's frames (overlaps are kept, not re-read)."""
+    frames = iter_frames(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
+    buffer: list[np.ndarray] = []
+    first = 0  # clip index of buffer[0]
+    for chunk in chunks:
+        del buffer[: chunk.start - first]
+        first = chunk.start
+        while first + len(buffer) < chunk.stop:
+            image = next(frames, None)
+            if image is None:
+                raise InputError(f"video {job.input} ended before frame {chunk.stop}")
+            if buffer and image.shape != buffer[0].shape:
+                raise InputError(f"frame size changes within {job.input}; pass --resize")
+            buffer.append(image)
+        yield chunk, uint8_to_frames(np.stack(buffer[: chunk.length]))
+
+
+SSIM_FRAMES = 100
+"""SSIM of a chunked run is the mean over about this many evenly spaced frames: SSIM costs
+about 0.5 s a frame at 640x272 on the project's CPU, so 3000 frames would add 50 minutes."""
+
+
+class RunningScores:
+    """Streamed PSNR (whole frame, holes, known) and mean SSIM of input and result vs the clean
+    clip: sums of squared errors pooled over all frames, as `restore.metrics.summarize` pools;
+    SSIM over every ``ssim_every``-th frame."""
+
+    def __init__(self, ssim_every: int = 1) -> None:
+        self.ssim_every = ssim_every
+        self.ssim_frames = 0
+        zero = {"sum": 0.0, "count": 0.0}
+        self.totals = {
+            (who, region): dict(zero)
+            for who in ("input", "restored")
+            for region in ("all", "holes", "known")
+        }
+        self.ssim = {"input": 0.0, "restored": 0.0}
+        self.frames = 0
+
+    def add(self, finished: FinishedFrames) -> None:
+        clean = finished.clean.double()
+        for who, video in (("input", finished.corrupted), ("restored", finished.restored)):
+            squared = (video.double() - clean).square()
+            self._add(who, "all", squared.sum(), squared.numel())
+            if finished.mask is not None:
+                holes = (finished.mask > 0.5).double()
+                self._add(who, "holes", (squared * holes).sum(), 3 * holes.sum())
+                self._add(who, "known", (squared * (1 - holes)).sum(), 3 * (1 - holes).sum())
+            chosen = [
+                i for i in range(clean.shape[0]) if (finished.start + i) % self.ssim_every == 0
+            ]
+            if chosen:
+                self.ssim[who] += float(ssim_per_frame(video[chosen], finished.clean[chosen]).sum())
+        self.ssim_frames += len(chosen)
+        self.frames += int(clean.shape[0])
+
+    def _add(self, who: str, region: str, total: Any, count: Any) -> None:
+        self.totals[who, region]["sum"] += float(total)
+        self.totals[who, region]["count"] += float(count)
+
+    def summary(self, has_mask: bool) -> dict[str, Any]:
+        def psnr(who: str, region: str) -> float | None:
+            entry = self.totals[who, region]
+            return _psnr_from_mse(entry["sum"] / entry["count"], 100.0) if entry["count"] else None
+
+        scores = {}
+        for who in ("input", "restored"):
+            entry: dict[str, Any] = {
+                "psnr": psnr(who, "all"),
+                "ssim": self.ssim[who] / self.ssim_frames if self.ssim_frames else None,
+                "ssim_frames": self.ssim_frames,
+                "ms_ssim": None,
+            }
+            if has_mask:
+                entry |= {
+                    "psnr_holes": psnr(who, "holes"),
+                    "ssim_holes": None,
+                    "psnr_known": psnr(who, "known"),
+                }
+            scores[who] = entry
+        return scores
+
+
+def _peak_rss_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def run_chunked_job(
+    job: Any,
+    paths: dict[str, Path],
+    *,
+    info: VideoInfo | None = None,
+    on_frames: Callable[[int, int], None] | None = None,
+    on_notes: Callable[[list[str]], None] | None = None,
+) -> dict[str, Any]:
+    """Runs a `restore.jobs.Job` chunk by chunk and writes its outputs (see the module doc).
+
+    Args:
+        job: the job (``chunk_frames``, ``chunk_overlap``, ``scheduler``, ``workers`` say how).
+        paths: its outputs (`restore.jobs.output_paths`), already checked.
+        info: the clip's `VideoInfo` if it was probed already.
+        on_frames: called with ``(frames done, frames in all)`` as finished frames are written.
+        on_notes: called once with the notes known before the first chunk is restored.
+
+    Returns:
+        The metrics report (what ``<stem>.metrics.json`` holds), with a ``chunks`` section.
+
+    Raises:
+        InputError: bad input or options; the destination files are then not written.
+    """
+    started = time.perf_counter()
+    if "model" in paths:
+        raise InputError("--save-model: a chunked run fits one model per chunk; not supported")
+    if info is None:
+        info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
+    chunks = chunk_plan(job, info)
+    mask_source = _MaskSource(job, info) if job.task == "inpaint" else None
+    synthetic = job.add_noise is not None if job.task == "denoise" else mask_source.synthetic
+    notes = [
+        f"chunked: {len(chunks)} chunk(s) of up to {max(c.length for c in chunks)} frames, "
+        f"{job.chunk_overlap} cross-faded in each overlap; "
+        f"run on {job.scheduler or 'this process'}"
+    ]
+    if info.height % 2 or info.width % 2:
+        notes.append("H.264 (yuv420p) needs even sides: the last column/row is repeated")
+    if on_notes is not None:
+        on_notes(notes)
+    config = job.config
+    workers = 1
+    side: deque = deque()  # (chunk, corrupted, mask, clean) of the chunks in flight
+
+    def inputs() -> Iterator[tuple[Any, ...]]:
+        for chunk, frames in _read_overlapping(job, chunks):
+            if job.task == "inpaint":
+                holes = mask_source(chunk)
+                corrupted = frames * (1 - holes)
+            else:
+                holes = None
+                corrupted = frames
+                if job.add_noise is not None:
+                    made = masks.corrupt(
+                        frames,
+                        noise=job.add_noise,
+                        noise_mask=job.noise_mask,
+                        seed=config.seed + chunk.start,
+                    )
+                    corrupted, holes = made.corrupted, made.mask
+            side.append((chunk, corrupted, holes, frames if synthetic else None))
+            yield corrupted, holes, chunk_config, job.task
+
+    def budgeted(config: RestoreConfig, parallel: int) -> RestoreConfig:
+        if config.time_budget is None:
+            return config
+        share = config.time_budget * min(parallel, len(chunks)) / len(chunks)
+        return dataclasses.replace(config, time_budget=max(share, 1.0))
+
+    blender = ChunkBlender(chunks)
+    ssim_every = max(info.num_frames // SSIM_FRAMES, 1)
+    scores = RunningScores(ssim_every) if synthetic else None
+    chunk_summaries: list[dict[str, Any]] = []
+    done = 0
+    with (
+        VideoWriter(paths["video"], info.fps) as writer,
+        _optional_writer(paths.get("compare"), info.fps) as compare,
+        _cluster(job) as client,
+    ):
+        if client is None:
+            chunk_config = budgeted(config, 1)
+            results = (restore_chunk(*args) for args in inputs())
+        else:
+            from restore.cluster import ordered_map
+
+            workers = max(len(client.nthreads()), 1)
+            chunk_config = budgeted(config, workers)
+            results = ordered_map(client, restore_chunk, inputs(), window=2 * workers)
+        for restored, summary in results:
+            chunk, corrupted, holes, clean = side.popleft()
+            finished = blender.add(chunk, restored, corrupted, holes, clean)
+            writer.write(finished.restored)
+            if compare is not None:
+                compare.write(
+                    side_by_side(
+                        finished.corrupted, finished.restored, labels=("input", "restored")
+                    )
+                )
+            if "frames" in paths:
+                write_frames(paths["frames"], finished.restored, start_index=finished.start)
+            if "preview" in paths and chunk.index == 0 and holes is not None:
+                _write_preview(paths["preview"], corrupted[0], holes[0])
+            if scores is not None:
+                scores.add(finished)
+            chunk_summaries.append({"start": chunk.start, "stop": chunk.stop, **summary})
+            done += finished.restored.shape[0]
+            if on_frames is not None:
+                on_frames(done, info.num_frames)
+    seconds = time.perf_counter() - started
+    chunk_notes = sorted({note for summary in chunk_summaries for note in summary["notes"]})
+    notes += chunk_notes
+    if synthetic:
+        notes.append(
+            f"chunked scores: PSNRs over every frame; SSIM over every {ssim_every}th frame; "
+            "ssim_holes and ms_ssim are not computed (None)"
+        )
+    return {
+        "input": str(job.input),
+        "task": job.task,
+        "frames": info.num_frames,
+        "size": [info.height, info.width],
+        "fps": info.fps,
+        "timings": {"fit_seconds": sum(s["seconds"] for s in chunk_summaries)},
+        "job_timings": {"total_seconds": seconds, "time_budget": job.config.time_budget},
+        "stopped": any(s["stopped"] for s in chunk_summaries),
+        "notes": notes,
+        "scores": None if scores is None else scores.summary(job.task == "inpaint"),
+        "chunks": {
+            "count": len(chunks),
+            "overlap": job.chunk_overlap,
+            "scheduler": job.scheduler,
+            "workers": workers,
+            "plan": [[c.start, c.stop] for c in chunks],
+            "per_chunk": chunk_summaries,
+        },
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+class _optional_writer:  # noqa: N801 - used like a context-manager function
+    """A `VideoWriter` for ``path``, or None when there is no such output."""
+
+    def __init__(self, path: Path | None, fps: float) -> None:
+        self.writer = None if path is None else VideoWriter(path, fps)
+
+    def __enter__(self) -> VideoWriter | None:
+        return None if self.writer is None else self.writer.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.writer is not None:
+            self.writer.__exit__(*exc)
+
+
+class _cluster:  # noqa: N801 - used like a context-manager function
+    """A Dask client for ``job.scheduler``, or None to run the chunks in this process."""
+
+    def __init__(self, job: Any) -> None:
+        self.scheduler, self.workers = job.scheduler, job.workers
+        self.context = None
+
+    def __enter__(self) -> Any:
+        if self.scheduler is None:
+            return None
+        from restore.cluster import dask_client
+
+        self.context = dask_client(self.scheduler, workers=self.workers)
+        return self.context.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.context is not None:
+            self.context.__exit__(*exc)
+
+
+def _write_preview(path: Path, frame: torch.Tensor, mask: torch.Tensor) -> None:
+    import cv2
+
+    from restore.io import atomic_write_bytes
+
+    image = (masks.overlay(frame, mask).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if ok:
+        atomic_write_bytes(path, encoded.tobytes())
