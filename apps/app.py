@@ -177,7 +177,7 @@ def build_app(
                 progress_area = gr.Markdown(min_height=64, elem_id="progress")
                 status = gr.Markdown(elem_id="status")
                 live = gr.Image(
-                    label="Current restoration of the first frame (from the first step, every few seconds)",
+                    label="Current restoration of the first frame (first step, then every few s)",
                     interactive=False,
                     height=240,
                     elem_id="live-preview",
