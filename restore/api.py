@@ -62,4 +62,24 @@ def restore(
         raise fail(
             "method", f"a method that can {task}", f"{config.method!r} ({'/'.join(method.tasks)})"
         )
-    return method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)
+    result = method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)
+    if task == "denoise" and "sigma" not in result.info:
+        # Methods built on noise_level.prepare_noisy check themselves; check the others here.
+        result.info.setdefault("notes", [])
+        result.info["notes"] = list(result.info["notes"]) + _denoise_safety(frames, mask, result)
+    return result
+
+
+def _denoise_safety(
+    frames: torch.Tensor, mask: torch.Tensor | None, result: MethodResult
+) -> list[str]:
+    """A note if a denoiser's output is likely worse than its input (noise_level.safety_notes)."""
+    from masks.impulses import detect_impulses
+    from restore.methods.noise_level import IMPULSE_MIN_FRACTION, estimate_sigma, safety_notes
+
+    impulses = mask
+    if impulses is None:
+        found = detect_impulses(frames)
+        impulses = found if float(found.mean()) >= IMPULSE_MIN_FRACTION else None
+    sigma = estimate_sigma(frames)
+    return safety_notes(frames, result.restored, sigma, impulses)
