@@ -164,6 +164,8 @@ def _run(job) -> None:
 
 def _print_report(report) -> None:
     timings = report.result.timings
+    for note in report.result.info.get("notes", []):
+        typer.echo(f"note: {note}", err=True)
     typer.echo(f"restored video: {report.outputs['video']}")
     for name, path in report.outputs.items():
         if name != "video":
