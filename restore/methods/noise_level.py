@@ -93,7 +93,8 @@ def prepare_noisy(
         frames: ``(T, 3, H, W)`` noisy video in [0, 1].
         mask: ``(T, 1, H, W)`` pixels known to be hit (``--noise-mask``); used instead of the
             detector.
-        sigma: The Gaussian noise level if the user knows it; None estimates it.
+        sigma: The Gaussian noise level if the user knows it; None estimates it, except after
+            impulses (found or given), where it is 0: no Gaussian stage.
         impulses: Look for impulse noise (``masks.detect_impulses``) when no mask is given.
 
     Returns:
@@ -117,7 +118,7 @@ def prepare_noisy(
         frames = flow_guided(frames, holes)
     else:
         holes = None
-    if sigma is None and holes is not None and mask is None:
+    if sigma is None and holes is not None:
         # Filled impulse clips look noisy to the estimator through their texture alone (clean
         # DAVIS clips: sigma 0.004-0.026), and BM3D at that level removes texture: skip it.
         notes.append(
