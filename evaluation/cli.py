@@ -27,7 +27,7 @@ app = typer.Typer(
     help="Evaluate restoration methods on DAVIS and build reports from the records.",
 )
 
-DEFAULT_METHODS = {"inpaint": "hnerv,nerv,telea,flow-guided", "denoise": "hnerv,nerv,median3d"}
+DEFAULT_METHODS = {"inpaint": "hnerv,nerv,telea,flow-guided", "denoise": "bm3d,nlmeans,median"}
 
 
 def _split(text: str | None) -> list[str]:

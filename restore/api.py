@@ -68,8 +68,15 @@ def restore(
     height, width = frames.shape[2:]
     size = resolve_work_size(config.work_size, height, width) if method.neural else None
     if size is None:
-        return method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)
-    return _run_at_work_size(method, frames, mask, config, size, on_progress, should_stop)
+        result = method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)
+    else:
+        result = _run_at_work_size(method, frames, mask, config, size, on_progress, should_stop)
+    if task == "denoise" and "sigma" not in result.info:
+        # Methods built on noise_level.prepare_noisy check themselves; check the others here.
+        result.info["notes"] = list(result.info.get("notes", [])) + _denoise_safety(
+            frames, mask, result
+        )
+    return result
 
 
 def _run_at_work_size(method, frames, mask, config, size, on_progress, should_stop):
@@ -116,3 +123,18 @@ def _run_at_work_size(method, frames, mask, config, size, on_progress, should_st
         f"{width}x{height} holes and every known pixel is kept (--work-size full fits at full size)"
     )
     return result
+
+
+def _denoise_safety(
+    frames: torch.Tensor, mask: torch.Tensor | None, result: MethodResult
+) -> list[str]:
+    """A note if a denoiser's output is likely worse than its input (noise_level.safety_notes)."""
+    from masks.impulses import detect_impulses
+    from restore.methods.noise_level import IMPULSE_MIN_FRACTION, estimate_sigma, safety_notes
+
+    impulses = mask
+    if impulses is None:
+        found = detect_impulses(frames)
+        impulses = found if float(found.mean()) >= IMPULSE_MIN_FRACTION else None
+    sigma = estimate_sigma(frames)
+    return safety_notes(frames, result.restored, sigma, impulses)

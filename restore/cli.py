@@ -16,8 +16,16 @@ from typing import Annotated, Any
 
 import typer
 
+from masks.checks import fail
 from restore.chunks import DEFAULT_OVERLAP
-from restore.config import DEFAULT_PRESET, PRESETS, parse_duration, parse_work_size, preset
+from restore.config import (
+    DEFAULT_METHODS,
+    DEFAULT_PRESET,
+    PRESETS,
+    parse_duration,
+    parse_work_size,
+    preset,
+)
 from restore.errors import ExitOnBadInput
 
 app = typer.Typer(
@@ -227,6 +235,8 @@ def _run(job) -> None:
 
 def _print_report(report) -> None:
     timings = report.result.timings
+    for note in report.result.info.get("notes", []):
+        typer.echo(f"note: {note}", err=True)
     typer.echo(f"restored video: {report.outputs['video']}")
     for name, path in report.outputs.items():
         if name != "video":
@@ -327,15 +337,39 @@ def denoise(
     noise_mask: Annotated[
         bool, typer.Option(help="Impulse noise: treat the hit pixels as holes.")
     ] = False,
+    sigma: Annotated[
+        float | None,
+        typer.Option(
+            help="Gaussian noise level in [0, 1] units (e.g. 0.04 = 10/255); default: estimated "
+            "from the clip. For nlmeans, bm3d, bm4d, hnerv-prior."
+        ),
+    ] = None,
     output: Output = None,
     **run_options: Any,
 ) -> None:
-    """Remove noise from a video (the network's reconstruction is the output)."""
+    """Remove noise from a video (impulses are detected and filled; see `restore methods`)."""
     options = {**locals(), **run_options}
     options.pop("run_options")
+    sigma = options.pop("sigma")
     with ExitOnBadInput(run_options["debug"]):
+        if options["method"] is None:
+            options["method"] = DEFAULT_METHODS["denoise"]
         job = _job_from_options("denoise", options)
+        if sigma is not None:
+            _set_sigma(job.config, sigma)
         _run(job)
+
+
+def _set_sigma(config, sigma: float) -> None:
+    """Hands ``--sigma`` to a method that takes a noise level; InputError for the others."""
+    from restore.methods import get_method
+
+    method = get_method(config.method)
+    if not method.takes_sigma:
+        raise fail("--sigma", "a method that takes a noise level (nlmeans, bm3d, ...)", method.name)
+    if not 0 <= sigma <= 1:
+        raise fail("--sigma", "a noise standard deviation in [0, 1]", sigma)
+    config.method_options = {**config.method_options, "sigma": float(sigma)}
 
 
 @app.command()

@@ -122,6 +122,10 @@ PRESETS: dict[str, RestoreConfig] = {
 
 DEFAULT_PRESET = "balanced"
 
+DEFAULT_METHODS: dict[str, str] = {"inpaint": "hnerv", "denoise": "bm3d"}
+"""Task -> the method a front end runs when none is named (inpaint: the preset's, HNeRV).
+Denoising: BM3D; ``hnerv-prior`` did not beat it by enough on the DAVIS cpu profile (README)."""
+
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+(?:\.\d+)?)s?)?$")
 

@@ -17,7 +17,9 @@ import torch
 from restore.config import RestoreConfig
 from restore.errors import InputError
 from restore.methods.base import Method, MethodResult
+from restore.methods.bm3d_denoise import run_bm3d, run_bm4d
 from restore.methods.neural import run_neural
+from restore.methods.video_prior import run_video_prior
 from restore.models import MODELS
 
 __all__ = ["METHODS", "Method", "MethodResult", "get_method", "list_methods"]
@@ -125,7 +127,30 @@ METHODS: dict[str, Method] = {
             "nlmeans",
             ("denoise",),
             _classical(f"{_DENOISE}:nl_means_temporal", needs_mask=False),
-            "OpenCV temporal non-local means",
+            "OpenCV temporal non-local means (strength from the estimated sigma)",
+            takes_sigma=True,
+        ),
+        Method(
+            "bm3d",
+            ("denoise",),
+            run_bm3d,
+            "BM3D per frame (RGB, sigma estimated), impulses detected and filled first",
+            takes_sigma=True,
+        ),
+        Method(
+            "bm4d",
+            ("denoise",),
+            run_bm4d,
+            "BM4D on overlapping 8-frame volumes, impulses detected and filled first",
+            takes_sigma=True,
+        ),
+        Method(
+            "hnerv-prior",
+            ("denoise",),
+            run_video_prior,
+            "BM3D per frame steadied by a small HNeRV fitted to it (deep video prior)",
+            neural=True,
+            takes_sigma=True,
         ),
     ]
 }

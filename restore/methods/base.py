@@ -49,3 +49,4 @@ class Method:
     run: MethodRunner
     description: str
     neural: bool = False
+    takes_sigma: bool = False  # denoisers with a ``sigma`` option (noise level; else estimated)
