@@ -16,6 +16,7 @@ import torch
 
 from restore.config import RestoreConfig
 from restore.methods.base import Method, MethodResult
+from restore.methods.hybrid import run_hybrid
 from restore.methods.neural import run_neural
 
 __all__ = ["METHODS", "Method", "MethodResult", "get_method", "list_methods"]
@@ -110,6 +111,13 @@ METHODS: dict[str, Method] = {
             ("inpaint",),
             _classical(f"{_FLOW}:flow_guided", needs_mask=True),
             "optical-flow-guided propagation (DIS), Telea for the rest",
+        ),
+        Method(
+            "hybrid",
+            ("inpaint",),
+            run_hybrid,
+            "flow-guided propagation where it is confident, HNeRV fitted to it for the rest",
+            neural=True,
         ),
         Method(
             "median",
