@@ -18,6 +18,7 @@ from restore.config import RestoreConfig
 from restore.errors import InputError
 from restore.methods.base import Method, MethodResult
 from restore.methods.bm3d_denoise import run_bm3d, run_bm4d
+from restore.methods.hybrid import run_hybrid
 from restore.methods.neural import run_neural
 from restore.methods.video_prior import run_video_prior
 from restore.models import MODELS
@@ -104,6 +105,13 @@ METHODS: dict[str, Method] = {
             ("inpaint",),
             _classical(f"{_FLOW}:flow_guided", needs_mask=True),
             "optical-flow-guided propagation (DIS), Telea for the rest",
+        ),
+        Method(
+            "hybrid",
+            ("inpaint",),
+            run_hybrid,
+            "flow-guided propagation where it is confident, HNeRV fitted to it for the rest",
+            neural=True,
         ),
         Method(
             "median",

@@ -26,6 +26,7 @@ Layout: video ``(T, 3, H, W)`` float32 RGB in [0, 1]; mask ``(T, 1, H, W)`` floa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -55,6 +56,14 @@ KNOWN_THRESHOLD = 1e-6
 
 # Smallest frame side given to DIS (OpenCV refuses frames below about 12 pixels).
 DIS_MIN_SIDE = 16
+
+# Confidence scales (see ``chain_confidence``, ``propagation_confidence``). Round values chosen
+# from the spread of the errors on DAVIS blackswan, breakdance and bmx-trees (boxes and centre
+# box, 432x240), not tuned per clip: DIS flows that track a surface come back to within a few
+# tenths of a pixel per step; occlusions and flow completed across a moving object miss by pixels.
+FB_ERROR_SCALE = 2.0  # pixels of summed forward-backward error for a factor 1/e
+DISTANCE_SCALE = 30.0  # frames of chain length (beyond the first) for a factor 1/e
+COLOUR_DISAGREEMENT_SCALE = 0.1  # mean |RGB| difference between the two candidates for 1/e
 
 FALLBACKS = {"telea": cv2.INPAINT_TELEA, "navier_stokes": cv2.INPAINT_NS}
 
@@ -160,7 +169,8 @@ def _propagate(
     start: int,
     step: int,
     max_distance: int,
-) -> tuple[np.ndarray, np.ndarray]:
+    reverse_flows: list[np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Follows the flow chain from every hole pixel of frame ``start`` in direction ``step``.
 
     Args:
@@ -170,15 +180,23 @@ def _propagate(
         start: Frame whose hole pixels are propagated.
         step: +1 (forward in time) or -1 (backward).
         max_distance: Most frames a chain may travel.
+        reverse_flows: Completed fields the other way (``reverse_flows[t]`` maps frame t to
+            t - step); when given, the forward-backward inconsistency
+            ``|flows[t](p) + reverse_flows[t + step](p + flows[t](p))|`` (pixels) is summed over
+            each chain's steps. It does not change ``values`` or ``distances``.
 
     Returns:
-        ``(values, distances)``: ``(N, 3)`` float32 colours and ``(N,)`` int64 frame distances
-        (0 = not found) for the ``N`` hole pixels of frame ``start`` in ``np.nonzero`` order.
+        ``(values, distances, inconsistency)``: ``(N, 3)`` float32 colours, ``(N,)`` int64 frame
+        distances (0 = not found) and ``(N,)`` float32 summed forward-backward inconsistency
+        (zeros without ``reverse_flows``) for the ``N`` hole pixels of frame ``start`` in
+        ``np.nonzero`` order.
     """
     count, height, width = hole_levels.shape[:3]
     rows, cols = np.nonzero(hole_levels[start, :, :, 0])
     values = np.zeros((rows.size, 3), dtype=np.float32)
     distances = np.zeros(rows.size, dtype=np.int64)
+    inconsistency = np.zeros(rows.size, dtype=np.float32)
+    chain_error = np.zeros(rows.size, dtype=np.float32)
     active = np.arange(rows.size)
     x, y = cols.astype(np.float32), rows.astype(np.float32)
     current = start
@@ -190,13 +208,21 @@ def _propagate(
         x, y = x + motion[:, 0], y + motion[:, 1]
         inside = (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
         active, x, y = active[inside], x[inside], y[inside]
+        if reverse_flows is not None:
+            back = _bilinear(reverse_flows[target], x, y)
+            chain_error = chain_error[inside] + np.hypot(
+                motion[inside, 0] + back[:, 0], motion[inside, 1] + back[:, 1]
+            )
         hole_level = _bilinear(hole_levels[target], x, y)[:, 0]
         landed = hole_level < KNOWN_THRESHOLD
         values[active[landed]] = _bilinear(frames[target], x[landed], y[landed])
         distances[active[landed]] = distance
+        if reverse_flows is not None:
+            inconsistency[active[landed]] = chain_error[landed]
+            chain_error = chain_error[~landed]
         active, x, y = active[~landed], x[~landed], y[~landed]
         current = target
-    return values, distances
+    return values, distances, inconsistency
 
 
 def _resolve_options(max_distance: int | None, fallback: str, frames: int) -> int:
@@ -210,6 +236,191 @@ def _resolve_options(max_distance: int | None, fallback: str, frames: int) -> in
             f"max_distance must be a positive integer (frames) or None, got {max_distance!r}"
         )
     return max_distance
+
+
+@dataclass
+class PropagationMaps:
+    """How propagation filled each hole pixel; ``(T, 1, H, W)`` float32, zero outside holes.
+
+    ``reached``: 1 where a flow chain found the pixel in another frame (0 = spatial fallback).
+    ``distance``: frames from the pixel to its nearer source frame (0 where not reached).
+    ``confidence``: in [0, 1], see ``propagation_confidence`` (0 where not reached).
+    """
+
+    reached: torch.Tensor
+    distance: torch.Tensor
+    confidence: torch.Tensor
+
+
+def chain_confidence(inconsistency: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Confidence of single flow chains from their forward-backward error and length.
+
+    ``exp(-inconsistency / FB_ERROR_SCALE) * exp(-(distance - 1) / DISTANCE_SCALE)``: a chain
+    whose flow does not come back to where it started (occlusion, a wrong completed flow) and a
+    long chain are trusted less (forward-backward check as in FGVC, sec. 3.2).
+
+    Args:
+        inconsistency: ``(N,)`` summed forward-backward error along each chain, pixels.
+        distance: ``(N,)`` chain length in frames (>= 1).
+
+    Returns:
+        ``(N,)`` float32 in (0, 1].
+    """
+    return (
+        np.exp(-inconsistency / FB_ERROR_SCALE) * np.exp(-(distance - 1.0) / DISTANCE_SCALE)
+    ).astype(np.float32)
+
+
+def propagation_confidence(
+    ahead: np.ndarray,
+    ahead_distance: np.ndarray,
+    ahead_inconsistency: np.ndarray,
+    behind: np.ndarray,
+    behind_distance: np.ndarray,
+    behind_inconsistency: np.ndarray,
+) -> np.ndarray:
+    """Per-pixel confidence of the blended propagation, in [0, 1] (0 where nothing was found).
+
+    Each candidate's ``chain_confidence`` is averaged with the blend's own weights (inverse
+    distance); where both candidates exist their agreement multiplies it:
+    ``exp(-mean |ahead - behind| / COLOUR_DISAGREEMENT_SCALE)`` (RGB in [0, 1]). Two chains
+    from opposite directions that land on different colours cannot both be right.
+
+    Args:
+        ahead, behind: ``(N, 3)`` candidate colours of the forward and backward chains.
+        ahead_distance, behind_distance: ``(N,)`` int chain lengths, 0 = not found.
+        ahead_inconsistency, behind_inconsistency: ``(N,)`` summed forward-backward errors.
+
+    Returns:
+        ``(N,)`` float32.
+    """
+    ahead_found, behind_found = ahead_distance > 0, behind_distance > 0
+    ahead_weight = np.where(ahead_found, 1.0 / np.maximum(ahead_distance, 1), 0.0)
+    behind_weight = np.where(behind_found, 1.0 / np.maximum(behind_distance, 1), 0.0)
+    total = ahead_weight + behind_weight
+    ahead_confidence = chain_confidence(ahead_inconsistency, np.maximum(ahead_distance, 1))
+    behind_confidence = chain_confidence(behind_inconsistency, np.maximum(behind_distance, 1))
+    mean = (ahead_weight * ahead_confidence + behind_weight * behind_confidence) / np.maximum(
+        total, 1e-12
+    )
+    disagreement = np.abs(ahead - behind).mean(axis=1)
+    agreement = np.where(
+        ahead_found & behind_found, np.exp(-disagreement / COLOUR_DISAGREEMENT_SCALE), 1.0
+    )
+    return np.where(total > 0, mean * agreement, 0.0).astype(np.float32)
+
+
+def _flow_guided(
+    video: torch.Tensor,
+    mask: torch.Tensor,
+    max_distance: int | None,
+    fallback: str,
+    with_maps: bool,
+) -> tuple[torch.Tensor, dict[str, Any], PropagationMaps | None]:
+    """``flow_guided_with_info`` plus, when ``with_maps``, the ``PropagationMaps``."""
+    check_video(video)
+    check_mask(mask, video)
+    frames_count = video.shape[0]
+    max_distance = _resolve_options(max_distance, fallback, frames_count)
+
+    frames = video_to_numpy(video)
+    holes = mask_to_numpy(mask)
+    map_shape = (frames_count, 1, *holes.shape[1:])
+    reached_map = np.zeros(map_shape, dtype=np.float32)
+    distance_map = np.zeros(map_shape, dtype=np.float32)
+    confidence_map = np.zeros(map_shape, dtype=np.float32)
+
+    def maps() -> PropagationMaps | None:
+        if not with_maps:
+            return None
+        return PropagationMaps(
+            torch.from_numpy(reached_map),
+            torch.from_numpy(distance_map),
+            torch.from_numpy(confidence_map),
+        )
+
+    if not holes.any():
+        info = {
+            "hole_pixels": 0,
+            "propagated_fraction": 0.0,
+            "fallback_fraction": 0.0,
+            "mean_distance": 0.0,
+        }
+        return composite_holes(video, mask, frames), info, maps()
+    frames_uint8 = video_to_uint8(video)
+    # Telea-filled frames give DIS plausible texture instead of hard hole edges.
+    prefilled = (
+        opencv_inpaint_frames(frames_uint8, holes, 3, cv2.INPAINT_TELEA) * 255.0 + 0.5
+    ).astype(np.uint8)
+    gray = np.stack([cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in prefilled])
+    forward, backward = compute_flows(gray)
+
+    kernel = cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * FLOW_BORDER_DILATION + 1, 2 * FLOW_BORDER_DILATION + 1)
+    )
+    grown = np.stack([cv2.dilate(hole.astype(np.uint8), kernel) > 0 for hole in holes])
+    # A field is unreliable where either of its two frames has a hole.
+    forward = [laplace_fill(forward[t], grown[t] | grown[t + 1]) for t in range(frames_count - 1)]
+    # Indexed by source frame: backward_by_frame[t] maps t to t - 1 (entry 0 is never used).
+    backward_by_frame = [np.zeros_like(frames[0, :, :, :2])] + [
+        laplace_fill(backward[t], grown[t] | grown[t + 1]) for t in range(frames_count - 1)
+    ]
+    # The reverse of each chain step, for the forward-backward check (None: not computed).
+    reverse_of_forward = backward_by_frame if with_maps else None
+    reverse_of_backward = forward if with_maps else None
+
+    hole_levels = holes[..., None].astype(np.float32)
+    filled = frames.copy()
+    remaining = np.zeros_like(holes)
+    propagated_count, distance_sum = 0, 0.0
+    for index in range(frames_count):
+        if not holes[index].any():
+            continue
+        rows, cols = np.nonzero(holes[index])
+        ahead, ahead_distance, ahead_error = _propagate(
+            frames, hole_levels, forward, index, 1, max_distance, reverse_of_forward
+        )
+        behind, behind_distance, behind_error = _propagate(
+            frames, hole_levels, backward_by_frame, index, -1, max_distance, reverse_of_backward
+        )
+        ahead_weight = np.where(ahead_distance > 0, 1.0 / np.maximum(ahead_distance, 1), 0.0)
+        behind_weight = np.where(behind_distance > 0, 1.0 / np.maximum(behind_distance, 1), 0.0)
+        total = ahead_weight + behind_weight
+        found = total > 0
+        weighted_sum = ahead * ahead_weight[:, None] + behind * behind_weight[:, None]
+        filled[index, rows[found], cols[found]] = weighted_sum[found] / total[found, None]
+        remaining[index, rows[~found], cols[~found]] = True
+        propagated_count += int(found.sum())
+        nearest = np.where(
+            (ahead_distance > 0) & (behind_distance > 0),
+            np.minimum(ahead_distance, behind_distance),
+            np.maximum(ahead_distance, behind_distance),
+        )
+        distance_sum += float(nearest[found].sum())
+        if with_maps:
+            reached_map[index, 0, rows, cols] = found
+            distance_map[index, 0, rows, cols] = nearest
+            confidence_map[index, 0, rows, cols] = propagation_confidence(
+                ahead, ahead_distance, ahead_error, behind, behind_distance, behind_error
+            )
+
+    if remaining.any():
+        spatial = opencv_inpaint_frames(
+            np.clip(np.rint(filled * 255.0), 0, 255).astype(np.uint8),
+            remaining,
+            3,
+            FALLBACKS[fallback],
+        )
+        filled = np.where(remaining[..., None], spatial, filled)
+
+    hole_pixels = int(holes.sum())
+    info = {
+        "hole_pixels": hole_pixels,
+        "propagated_fraction": propagated_count / hole_pixels if hole_pixels else 0.0,
+        "fallback_fraction": (hole_pixels - propagated_count) / hole_pixels if hole_pixels else 0.0,
+        "mean_distance": distance_sum / propagated_count if propagated_count else 0.0,
+    }
+    return composite_holes(video, mask, filled), info, maps()
 
 
 def flow_guided_with_info(
@@ -241,84 +452,36 @@ def flow_guided_with_info(
     Raises:
         ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
     """
-    check_video(video)
-    check_mask(mask, video)
-    frames_count = video.shape[0]
-    max_distance = _resolve_options(max_distance, fallback, frames_count)
+    restored, info, _ = _flow_guided(video, mask, max_distance, fallback, with_maps=False)
+    return restored, info
 
-    frames = video_to_numpy(video)
-    holes = mask_to_numpy(mask)
-    if not holes.any():
-        info = {
-            "hole_pixels": 0,
-            "propagated_fraction": 0.0,
-            "fallback_fraction": 0.0,
-            "mean_distance": 0.0,
-        }
-        return composite_holes(video, mask, frames), info
-    frames_uint8 = video_to_uint8(video)
-    # Telea-filled frames give DIS plausible texture instead of hard hole edges.
-    prefilled = (
-        opencv_inpaint_frames(frames_uint8, holes, 3, cv2.INPAINT_TELEA) * 255.0 + 0.5
-    ).astype(np.uint8)
-    gray = np.stack([cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in prefilled])
-    forward, backward = compute_flows(gray)
 
-    kernel = cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (2 * FLOW_BORDER_DILATION + 1, 2 * FLOW_BORDER_DILATION + 1)
-    )
-    grown = np.stack([cv2.dilate(hole.astype(np.uint8), kernel) > 0 for hole in holes])
-    # A field is unreliable where either of its two frames has a hole.
-    forward = [laplace_fill(forward[t], grown[t] | grown[t + 1]) for t in range(frames_count - 1)]
-    # Indexed by source frame: backward_by_frame[t] maps t to t - 1 (entry 0 is never used).
-    backward_by_frame = [np.zeros_like(frames[0, :, :, :2])] + [
-        laplace_fill(backward[t], grown[t] | grown[t + 1]) for t in range(frames_count - 1)
-    ]
+def flow_guided_with_maps(
+    video: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    max_distance: int | None = None,
+    fallback: str = "telea",
+) -> tuple[torch.Tensor, dict[str, Any], PropagationMaps]:
+    """``flow_guided_with_info`` that also says, per hole pixel, how sure propagation is.
 
-    hole_levels = holes[..., None].astype(np.float32)
-    filled = frames.copy()
-    remaining = np.zeros_like(holes)
-    propagated_count, distance_sum = 0, 0.0
-    for index in range(frames_count):
-        if not holes[index].any():
-            continue
-        rows, cols = np.nonzero(holes[index])
-        ahead, ahead_distance = _propagate(frames, hole_levels, forward, index, 1, max_distance)
-        behind, behind_distance = _propagate(
-            frames, hole_levels, backward_by_frame, index, -1, max_distance
-        )
-        ahead_weight = np.where(ahead_distance > 0, 1.0 / np.maximum(ahead_distance, 1), 0.0)
-        behind_weight = np.where(behind_distance > 0, 1.0 / np.maximum(behind_distance, 1), 0.0)
-        total = ahead_weight + behind_weight
-        found = total > 0
-        weighted_sum = ahead * ahead_weight[:, None] + behind * behind_weight[:, None]
-        filled[index, rows[found], cols[found]] = weighted_sum[found] / total[found, None]
-        remaining[index, rows[~found], cols[~found]] = True
-        propagated_count += int(found.sum())
-        nearest = np.where(
-            (ahead_distance > 0) & (behind_distance > 0),
-            np.minimum(ahead_distance, behind_distance),
-            np.maximum(ahead_distance, behind_distance),
-        )
-        distance_sum += float(nearest[found].sum())
+    The restored video and info are identical to ``flow_guided_with_info``'s. The extra cost
+    is one flow lookup per chain step for the forward-backward check.
 
-    if remaining.any():
-        spatial = opencv_inpaint_frames(
-            np.clip(np.rint(filled * 255.0), 0, 255).astype(np.uint8),
-            remaining,
-            3,
-            FALLBACKS[fallback],
-        )
-        filled = np.where(remaining[..., None], spatial, filled)
+    Args:
+        video: Corrupted video ``(T, 3, H, W)`` float32 RGB in [0, 1].
+        mask: ``(T, 1, H, W)`` float32, 1 = missing, 0 = known.
+        max_distance: Most frames a chain may travel in each direction; None = whole clip.
+        fallback: ``"telea"`` or ``"navier_stokes"`` for pixels no frame shows.
 
-    hole_pixels = int(holes.sum())
-    info = {
-        "hole_pixels": hole_pixels,
-        "propagated_fraction": propagated_count / hole_pixels if hole_pixels else 0.0,
-        "fallback_fraction": (hole_pixels - propagated_count) / hole_pixels if hole_pixels else 0.0,
-        "mean_distance": distance_sum / propagated_count if propagated_count else 0.0,
-    }
-    return composite_holes(video, mask, filled), info
+    Returns:
+        ``(restored, info, maps)``: as ``flow_guided_with_info``, plus ``PropagationMaps``
+        (``(T, 1, H, W)`` float32 each, zero outside the holes).
+
+    Raises:
+        ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
+    """
+    return _flow_guided(video, mask, max_distance, fallback, with_maps=True)
 
 
 def flow_guided(

@@ -1,0 +1,462 @@
+"""Propagate, then fit: flow-guided propagation where it is sure, a neural representation elsewhere.
+
+Flow-guided propagation (``restore.methods.flow_propagation``, after FGVC, Gao et al. ECCV 2020)
+is the best classical fill when what a hole hides is visible in other frames, and fails where a
+foreground object crosses the hole or no frame shows it. A per-video network (HNeRV, Chen et al.
+CVPR 2023, fitted with the masked loss of its eq. 2) fills such regions from what it learns about
+the clip, but alone it is blurrier than propagation where propagation is right. The hybrid lets
+the propagation's own per-pixel confidence (forward-backward consistency of the flow chain, chain
+length, agreement of the forward and backward candidates: ``PropagationMaps``) decide, pixel by
+pixel:
+
+1. Propagate, keeping the maps.
+2. Hold out validation holes: the real holes' shapes moved onto known pixels
+   (``validation_holes``), and propagate again with them missing too.
+3. Fit the network with a per-pixel loss weight: known pixels 1; propagated hole pixels are
+   pseudo-targets weighted ``pseudo_weight * confidence`` (unsure chains are barely learnt);
+   pixels propagation did not reach, and the validation pixels' truth, 0. The encoder sees the
+   propagated video.
+4. Calibrate: on the validation pixels, where the truth is known, measure per confidence bin
+   the least-squares share of propagation in ``s * propagation + (1 - s) * network``
+   (``calibrate_shares``). The confidence ranks pixels within a clip; the validation holes say
+   what a given confidence is worth in this clip (a foreground crossing the hole can leave
+   consistent but wrong chains, so the same confidence means less there).
+5. In the holes: ``s * propagation + (1 - s) * network`` with the share of each pixel's bin
+   (for unreached pixels, the share of the spatial fallback measured on unreached validation
+   pixels). The network's output first gets its colour offset at the hole border removed
+   (``seam_correct``). Known pixels are composited back bit-exactly.
+
+Layout: video ``(T, 3, H, W)`` float32 RGB in [0, 1]; mask ``(T, 1, H, W)`` float32, 1 = missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from masks.checks import check_mask, check_video
+from restore.composite import composite
+from restore.config import ModelOptions, RestoreConfig
+from restore.device import pick_device
+from restore.errors import InputError
+from restore.fit import FitConfig, FitProgress
+from restore.methods.base import MethodResult
+from restore.methods.flow_propagation import PropagationMaps, flow_guided_with_maps, laplace_fill
+from restore.methods.neural import budgeted, fit_and_decode
+from restore.models import list_models
+
+BLENDS = ("calibrated", "confidence", "choose", "propagation", "network")
+"""How hole pixels are filled: ``calibrated``: ``s * propagation + (1 - s) * network`` with the
+share ``s`` of the pixel's confidence bin measured on validation holes (``calibrate_shares``);
+``confidence``: ``s = c``; ``choose``: propagation where ``c >= 0.5``, else the network;
+``propagation``: propagation wherever it reached; ``network``: the network everywhere. Where
+propagation did not reach, ``calibrated`` blends the spatial fallback (Telea) and the network
+by the share measured on unreached validation pixels; the others take the network alone."""
+
+CONFIDENCE_BINS = (0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
+"""Edges of the confidence bins that get one calibrated share each (the last bin includes 1)."""
+
+MIN_BIN_PIXELS = 200
+"""Validation pixels a bin needs for its own share; sparser bins use the pooled share."""
+
+
+@dataclass(frozen=True)
+class HybridOptions:
+    """The hybrid's own choices; the network's budget comes with the ``FitConfig``."""
+
+    pseudo_weight: float = 1.0  # loss weight of a propagated hole pixel = this x its confidence
+    confidence_weighting: bool = True  # False: pseudo_weight alone, confidence ignored (ablation)
+    blend: str = "calibrated"  # one of BLENDS
+    seam: bool = True  # harmonic correction of the network's colour offset at hole borders
+    validation: bool = True  # hold out validation holes (needed by the calibrated blend)
+    max_distance: int | None = None  # frames a flow chain may travel (None: the whole clip)
+    fallback: str = "telea"  # encoder input where propagation did not reach: telea | navier_stokes
+
+
+def check_options(options: HybridOptions) -> HybridOptions:
+    """Validates ``options``; returns them. Raises ``InputError`` naming the bad field."""
+    weight = options.pseudo_weight
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight >= 0:
+        raise InputError(f"pseudo_weight must be a number >= 0, got {weight!r}")
+    if options.blend not in BLENDS:
+        raise InputError(f"blend must be one of {', '.join(BLENDS)}, got {options.blend!r}")
+    if options.blend == "calibrated" and not options.validation:
+        raise InputError("blend 'calibrated' needs validation holes (validation=true)")
+    for name in ("confidence_weighting", "seam", "validation"):
+        if not isinstance(getattr(options, name), bool):
+            raise InputError(f"{name} must be true or false, got {getattr(options, name)!r}")
+    return options
+
+
+def pseudo_target_weights(
+    mask: torch.Tensor,
+    maps: PropagationMaps,
+    pseudo_weight: float,
+    *,
+    confidence_weighting: bool = True,
+) -> torch.Tensor:
+    """Per-pixel loss weights of the hybrid's fit.
+
+    Args:
+        mask: ``(T, 1, H, W)``, 1 = missing.
+        maps: The propagation's maps (``flow_guided_with_maps``).
+        pseudo_weight: Weight of a fully confident propagated pixel.
+        confidence_weighting: Multiply by the confidence (False: ``pseudo_weight`` for every
+            reached pixel).
+
+    Returns:
+        ``(T, 1, H, W)`` float32: 1 on known pixels, ``pseudo_weight * confidence`` on reached
+        hole pixels, 0 on hole pixels propagation did not reach.
+    """
+    trust = maps.confidence if confidence_weighting else maps.reached
+    holes = mask > 0.5
+    return torch.where(holes, pseudo_weight * trust * maps.reached, torch.ones_like(mask))
+
+
+def seam_correct(network: torch.Tensor, frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Removes the network's colour offset at hole borders (Poisson-style seam blending).
+
+    The residual ``frames - network`` on the known pixels bordering each hole is interpolated
+    harmonically into the hole and added to the network's output there (the membrane
+    interpolation of P. Pérez, M. Gangnet, A. Blake, "Poisson Image Editing", SIGGRAPH 2003,
+    eq. 9 with a zero guidance field).
+
+    Args:
+        network: ``(T, 3, H, W)`` network output.
+        frames: ``(T, 3, H, W)`` corrupted video (known pixels are used).
+        mask: ``(T, 1, H, W)``, 1 = missing.
+
+    Returns:
+        ``(T, 3, H, W)`` corrected network output in [0, 1] (unchanged outside holes).
+    """
+    holes = (mask[:, 0] > 0.5).numpy()
+    residual = (frames - network).permute(0, 2, 3, 1).numpy()
+    corrected = network.clone()
+    for index in range(network.shape[0]):
+        if holes[index].any() and not holes[index].all():
+            filled = laplace_fill(residual[index], holes[index])
+            offset = torch.from_numpy(np.ascontiguousarray(filled)).permute(2, 0, 1)
+            corrected[index] = torch.where(
+                torch.from_numpy(holes[index]), network[index] + offset, network[index]
+            )
+    return corrected.clamp(0, 1)
+
+
+def blend_holes(
+    propagated: torch.Tensor,
+    network: torch.Tensor,
+    mask: torch.Tensor,
+    maps: PropagationMaps,
+    blend: str = "confidence",
+    shares: dict[str, Any] | None = None,
+) -> torch.Tensor:
+    """Fills the holes from propagation and network as ``blend`` says (see ``BLENDS``).
+
+    Args:
+        propagated: ``(T, 3, H, W)`` flow-guided fill (spatial fallback where unreached).
+        network: ``(T, 3, H, W)`` network output.
+        mask: ``(T, 1, H, W)``, 1 = missing.
+        maps: The propagation's maps.
+        blend: One of ``BLENDS``.
+        shares: ``calibrate_shares``'s result (``calibrated`` only).
+
+    Returns:
+        ``(T, 3, H, W)``: known pixels of ``propagated`` (the input, bit-exactly), holes filled.
+    """
+    reached = maps.reached > 0.5
+    if blend == "calibrated":
+        if shares is None:
+            raise InputError("blend 'calibrated' needs the shares from calibrate_shares")
+        filled = calibrated_share(maps, shares)
+        filled = filled * propagated + (1 - filled) * network
+        return composite(filled.clamp(0, 1), propagated, mask)
+    if blend == "confidence":
+        share = maps.confidence
+    elif blend == "choose":
+        share = (maps.confidence >= 0.5).float()
+    elif blend == "propagation":
+        share = reached.float()
+    elif blend == "network":
+        share = torch.zeros_like(maps.confidence)
+    else:
+        raise InputError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
+    share = torch.where(reached, share, torch.zeros_like(share))
+    filled = share * propagated + (1 - share) * network
+    return composite(filled.clamp(0, 1), propagated, mask)
+
+
+VALIDATION_SHIFTS = ((0, 1 / 3, 1 / 2), (1 / 3, 2 / 3, 1 / 4))
+"""Validation copies of the mask: (rows, columns) shifts as fractions of the frame size, and the
+frame offset (fraction of the clip) whose mask is copied."""
+
+
+def validation_holes(mask: torch.Tensor) -> torch.Tensor:
+    """Synthetic holes on known pixels, to measure how well each fill does where truth is known.
+
+    For each entry of ``VALIDATION_SHIFTS``, frame t gets the mask of another frame
+    (``t + offset * T``, cyclically) shifted (wrapping) by a fraction of the frame; the union,
+    minus the real holes, is held out: holes of the real holes' shapes and sizes in other places
+    (the synthetic holes of IIVI, H. Ouyang, T. Wang, Q. Chen, "Internal Video Inpainting by
+    Implicit Long-range Propagation", ICCV 2021, used here for validation).
+
+    Args:
+        mask: ``(T, 1, H, W)``, 1 = missing.
+
+    Returns:
+        ``(T, 1, H, W)`` float32, 1 on validation pixels (never on a real hole).
+    """
+    count, height, width = mask.shape[0], mask.shape[-2], mask.shape[-1]
+    held_out = torch.zeros_like(mask, dtype=torch.bool)
+    for rows, cols, offset in VALIDATION_SHIFTS:
+        shift = round(offset * count)
+        source = mask[[(index + shift) % count for index in range(count)]] > 0.5
+        held_out |= torch.roll(
+            source, shifts=(round(rows * height), round(cols * width)), dims=(-2, -1)
+        )
+    return (held_out & (mask <= 0.5)).float()
+
+
+def _bin_index(confidence: torch.Tensor) -> torch.Tensor:
+    edges = torch.tensor(CONFIDENCE_BINS[1:-1], dtype=confidence.dtype)
+    return torch.bucketize(confidence, edges, right=True)
+
+
+def _least_squares_share(
+    propagated: torch.Tensor, network: torch.Tensor, truth: torch.Tensor
+) -> float | None:
+    """``s`` in [0, 1] minimising ``|s * p + (1 - s) * n - truth|^2``; None if p equals n."""
+    difference = propagated - network
+    denominator = float((difference * difference).sum())
+    if denominator < 1e-12:
+        return None
+    share = float(((truth - network) * difference).sum()) / denominator
+    return min(max(share, 0.0), 1.0)
+
+
+def calibrate_shares(
+    propagated: torch.Tensor,
+    network: torch.Tensor,
+    truth: torch.Tensor,
+    holes: torch.Tensor,
+    maps: PropagationMaps,
+) -> dict[str, Any]:
+    """Measures, on validation holes, how much of propagation to keep per confidence bin.
+
+    In each bin of ``CONFIDENCE_BINS`` (and for the unreached pixels, where ``propagated``
+    holds the spatial fallback) the share ``s`` is the least-squares optimum of
+    ``s * propagated + (1 - s) * network`` against the truth over the validation pixels of that
+    bin. Bins with fewer than ``MIN_BIN_PIXELS`` pixels take the share pooled over every reached
+    validation pixel, or their confidence midpoint if there is none.
+
+    Args:
+        propagated: ``(T, 3, H, W)`` propagation run with the validation pixels as holes.
+        network: ``(T, 3, H, W)`` network output (fitted without the validation pixels).
+        truth: ``(T, 3, H, W)`` the input, known on validation pixels.
+        holes: ``(T, 1, H, W)`` validation pixels, 1 = held out.
+        maps: The maps of that propagation.
+
+    Returns:
+        ``{"bins": [share per bin], "unreached": share, "pixels": [count per bin],
+        "unreached_pixels": count}``.
+    """
+    selected = holes > 0.5
+    reached = selected & (maps.reached > 0.5)
+    unreached = selected & (maps.reached <= 0.5)
+    bins = _bin_index(maps.confidence)
+
+    def share_over(where: torch.Tensor) -> float | None:
+        where3 = where.expand_as(propagated)
+        return _least_squares_share(propagated[where3], network[where3], truth[where3])
+
+    pooled = share_over(reached) if int(reached.sum()) >= MIN_BIN_PIXELS else None
+    shares, pixels = [], []
+    for index in range(len(CONFIDENCE_BINS) - 1):
+        where = reached & (bins == index)
+        count = int(where.sum())
+        share = share_over(where) if count >= MIN_BIN_PIXELS else None
+        if share is None:
+            share = pooled
+        if share is None:
+            share = 0.5 * (CONFIDENCE_BINS[index] + CONFIDENCE_BINS[index + 1])
+        shares.append(share)
+        pixels.append(count)
+    unreached_count = int(unreached.sum())
+    unreached_share = share_over(unreached) if unreached_count >= MIN_BIN_PIXELS else None
+    return {
+        "bins": shares,
+        "unreached": 0.0 if unreached_share is None else unreached_share,
+        "pixels": pixels,
+        "unreached_pixels": unreached_count,
+    }
+
+
+def calibrated_share(maps: PropagationMaps, shares: dict[str, Any]) -> torch.Tensor:
+    """Per-pixel share of propagation from ``calibrate_shares``'s result, ``(T, 1, H, W)``."""
+    table = torch.tensor(shares["bins"], dtype=torch.float32)
+    share = table[_bin_index(maps.confidence)]
+    return torch.where(maps.reached > 0.5, share, torch.full_like(share, shares["unreached"]))
+
+
+def hybrid_inpaint(
+    frames: torch.Tensor,
+    mask: torch.Tensor,
+    fit_config: FitConfig,
+    *,
+    model_name: str = "hnerv",
+    model: ModelOptions | None = None,
+    seed: int = 0,
+    options: HybridOptions = HybridOptions(),
+    device: torch.device | str = "cpu",
+    time_budget: float | None = None,
+    on_progress: Callable[[FitProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> MethodResult:
+    """Inpaints by flow-guided propagation refined by a fitted network (module docstring).
+
+    Args:
+        frames: Corrupted video ``(T, 3, H, W)`` float32 in [0, 1].
+        mask: ``(T, 1, H, W)`` float32, 1 = missing.
+        fit_config: The network's optimisation (epochs, batch, lr, loss, precision).
+        model_name: A registered model (``restore.models.list_models()``).
+        model: Size, strides and options of the network (default: ``ModelOptions(size=0.35)``).
+        seed: Initialisation and frame order.
+        options: Pseudo-target weighting, blend, seam correction, propagation settings.
+        device: Where to fit.
+        time_budget: Seconds for the whole method; the fit gets what the propagations leave.
+        on_progress: ``FitProgress`` after every optimizer step.
+        should_stop: Polled every step; True ends the fit with the network so far.
+
+    Returns:
+        ``MethodResult``: ``restored`` (known pixels bit-exact), ``raw`` (the network's output,
+        cropped), ``timings`` (the fit's, plus ``propagation_seconds``) and ``info`` (the fit's,
+        plus ``propagated_fraction``, ``unreached_fraction``, ``mean_confidence`` over reached
+        hole pixels, ``mean_distance``, ``pseudo_weight_mean`` over hole pixels, ``options``).
+
+    Raises:
+        ValueError: For a bad video, mask, model name or option.
+    """
+    check_video(frames)
+    check_mask(mask, frames)
+    check_options(options)
+    if model_name not in list_models():
+        raise InputError(f"unknown model {model_name!r}; valid models: {', '.join(list_models())}")
+    device = torch.device(device)
+
+    started = time.perf_counter()
+    propagated, propagation_info, maps = flow_guided_with_maps(
+        frames, mask, max_distance=options.max_distance, fallback=options.fallback
+    )
+
+    # Training sees the clip with the validation holes missing too, so the network's and the
+    # propagation's errors there are those of real holes.
+    if options.validation:
+        held_out = validation_holes(mask)
+        fit_mask = torch.maximum(mask, held_out)
+        fit_propagated, _, fit_maps = flow_guided_with_maps(
+            frames, fit_mask, max_distance=options.max_distance, fallback=options.fallback
+        )
+    else:
+        held_out, fit_mask, fit_propagated, fit_maps = None, mask, propagated, maps
+    propagation_seconds = time.perf_counter() - started
+
+    weights = pseudo_target_weights(
+        fit_mask, fit_maps, options.pseudo_weight, confidence_weighting=options.confidence_weighting
+    )
+    neural = fit_and_decode(
+        fit_propagated,
+        weights,
+        fit_propagated,
+        budgeted(fit_config, time_budget, started),
+        model_name=model_name,
+        model=model or ModelOptions(size=0.35),
+        seed=seed,
+        device=device,
+        composite_into=(frames, mask),
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    network = seam_correct(neural.raw, frames, mask) if options.seam else neural.raw
+    shares = None
+    if held_out is not None and bool((held_out > 0.5).any()):
+        held_out_network = (
+            seam_correct(neural.raw, frames, fit_mask) if options.seam else neural.raw
+        )
+        shares = calibrate_shares(fit_propagated, held_out_network, frames, held_out, fit_maps)
+    blend = options.blend
+    if blend == "calibrated" and shares is None:
+        blend = "confidence"  # no room for validation holes: fall back to the raw confidence
+    restored = composite(blend_holes(propagated, network, mask, maps, blend, shares), frames, mask)
+
+    holes = mask > 0.5
+    hole_pixels = int(holes.sum())
+    reached = (maps.reached > 0.5) & holes
+    info = dict(neural.info)
+    info.update(
+        {
+            "hole_pixels": hole_pixels,
+            "propagated_fraction": propagation_info["propagated_fraction"],
+            "unreached_fraction": propagation_info["fallback_fraction"],
+            "mean_distance": propagation_info["mean_distance"],
+            "mean_confidence": float(maps.confidence[reached].mean()) if reached.any() else 0.0,
+            "pseudo_weight_mean": float(weights[holes].mean()) if hole_pixels else 0.0,
+            "options": dataclasses.asdict(options),
+            "blend_used": blend,
+            "calibrated_shares": shares,
+        }
+    )
+    timings = dict(neural.timings)
+    timings["propagation_seconds"] = propagation_seconds
+    timings["total_seconds"] = time.perf_counter() - started
+    return MethodResult(
+        restored=restored,
+        raw=neural.raw,
+        timings=timings,
+        info=info,
+        model=neural.fit.model,
+        stopped=neural.fit.stopped,
+    )
+
+
+_OPTION_NAMES = {field.name for field in dataclasses.fields(HybridOptions)}
+
+
+def run_hybrid(
+    frames: torch.Tensor,
+    mask: torch.Tensor | None,
+    config: RestoreConfig,
+    *,
+    on_progress: Callable[[FitProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> MethodResult:
+    """Registry adapter: ``hybrid_inpaint`` with its settings read from a ``RestoreConfig``.
+
+    The network and its optimisation are ``config``'s (``config.model``, ``config.fit``,
+    ``seed``, ``device``, ``time_budget``), passed down as for every neural method.
+    ``config.method_options`` holds the ``HybridOptions`` fields and ``model`` (a registered
+    model, default ``hnerv``).
+    """
+    method_options = dict(config.method_options)
+    model_name = method_options.pop("model", "hnerv")
+    unknown = set(method_options) - _OPTION_NAMES
+    if unknown:
+        valid = ", ".join(["model", *sorted(_OPTION_NAMES)])
+        raise InputError(f"unknown hybrid option(s) {sorted(unknown)}; valid: {valid}")
+    return hybrid_inpaint(
+        frames,
+        mask,
+        config.fit,
+        model_name=model_name,
+        model=config.model,
+        seed=config.seed,
+        options=HybridOptions(**method_options),
+        device=pick_device(config.device),
+        time_budget=config.time_budget,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
