@@ -280,7 +280,7 @@ class VideoWriter:
                 f"got {width}x{height}"
             )
         for index in range(frames.shape[0]):
-            image = _pad_to_even(frames_to_uint8(frames[index : index + 1])[0])
+            image = _pad_to_even(_frame_to_uint8(frames, index))
             for packet in self._stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 self._container.mux(packet)
         self.frames_written += int(frames.shape[0])
@@ -301,6 +301,11 @@ class VideoWriter:
             os.replace(self._temporary, self.path)
         else:
             self._temporary.unlink(missing_ok=True)
+
+
+def _frame_to_uint8(frames: Tensor, index: int) -> np.ndarray:
+    """Frame ``index`` of ``(T, 3, H, W)`` float frames as ``(H, W, 3)`` uint8 RGB."""
+    return frames_to_uint8(frames[index : index + 1])[0]
 
 
 def _pad_to_even(image: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import restore.io.reading as reading
-import restore.io.writing as writing
+import restore.io.streaming as streaming
 from restore.errors import InputError
 from restore.io import (
     Video,
@@ -131,14 +131,14 @@ def test_failed_encoding_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> 
     target = tmp_path / "out.mp4"
     write_video(target, synthetic_frames(2), 25)
     before = target.read_bytes()
-    real = writing._frame_to_uint8
+    real = streaming._frame_to_uint8  # write_video encodes through streaming.VideoWriter
 
     def fail_on_third_frame(frames: torch.Tensor, index: int) -> np.ndarray:
         if index == 2:
             raise RuntimeError("simulated encoder failure")
         return real(frames, index)
 
-    monkeypatch.setattr(writing, "_frame_to_uint8", fail_on_third_frame)
+    monkeypatch.setattr(streaming, "_frame_to_uint8", fail_on_third_frame)
     with pytest.raises(RuntimeError, match="simulated"):
         write_video(target, synthetic_frames(5), 25)
     with pytest.raises(RuntimeError, match="simulated"):

@@ -42,7 +42,7 @@ def test_streamed_write_of_a_long_clip_keeps_memory_flat(tmp_path) -> None:
                 baseline = _rss_bytes()  # after the encoder's own start-up buffers
             growth.append(_rss_bytes())
     whole_clip = chunks * chunk * 3 * height * width * 4
-    assert max(growth) - baseline < 32 * 2**20 < whole_clip / 3
+    assert max(growth) - baseline < 32 * 2**20 < whole_clip / 2
     info = probe_video(path)
     assert (info.num_frames, info.height, info.width, info.fps) == (300, height, width, 25.0)
     assert sum(piece.shape[0] for piece in read_chunks(path, 64)) == 300
@@ -140,6 +140,7 @@ def test_only_long_clips_are_chunked_without_being_asked(tmp_path, monkeypatch) 
     monkeypatch.setattr(streamed, "DEFAULT_CHUNK_MEMORY", 20 * 3 * 32 * 48 * 4 * 10)
     chunked, info = streamed.wants_chunks(job)
     assert chunked and info.num_frames == 30
-    assert len(streamed.chunk_plan(job, info)) == 3  # 10 frames a chunk by memory
+    plan = streamed.chunk_plan(job, info)  # 10 frames a chunk by memory, overlap cut to 3
+    assert [c.length for c in plan] == [9, 10, 10, 10]
     job.auto_chunk = False  # the app's jobs: whole clips, whose frames it shows
     assert streamed.wants_chunks(job) == (False, None)
