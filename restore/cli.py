@@ -69,7 +69,8 @@ RUN_OPTIONS: dict[str, Any] = {
         bool | None, typer.Option(help="NHWC convolutions (speed differs by machine: measure).")
     ],
     "precision": Annotated[
-        str | None, typer.Option(help="fp32 | bf16 (mixed precision; AMX or tensor cores).")
+        str | None,
+        typer.Option(help="auto | fp32 | bf16 (auto: bf16 on AMX CPUs and CUDA, else fp32)."),
     ],
     "prefill": Annotated[
         str | None, typer.Option(help="What HNeRV's encoder sees in holes: none | mean | telea.")

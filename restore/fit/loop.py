@@ -9,6 +9,7 @@ never prints.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -22,13 +23,37 @@ from restore.fit.losses import LOSSES, reconstruction_loss
 from restore.fit.plan import PROBE_STEPS, FitPlan, decode_seconds, plan_epochs
 from restore.fit.schedule import warmup_cosine
 
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@functools.cache
+def _cpu_has_amx_bf16() -> bool:
+    """Whether this CPU multiplies bf16 matrices in AMX tiles (Linux: /proc/cpuinfo flags)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return any("amx_bf16" in line.split() for line in cpuinfo if line.startswith("flags"))
+    except OSError:
+        return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto`` -> ``bf16`` where it is fast (CUDA with bf16 support; CPUs with AMX), else
+    ``fp32``. Measured on the project's 2-core Xeon (AMX): bf16 halves the step time of the
+    0.75M HNeRV at 480x240 with the same PSNR (README, fitting speed)."""
+    if precision != "auto":
+        return precision
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    if device.type == "cpu":
+        return "bf16" if _cpu_has_amx_bf16() else "fp32"
+    return "fp32"
 
 
 def autocast(device: torch.device, precision: str) -> torch.autocast:
     """Mixed precision for the forward pass: bf16 convolutions where asked (oneDNN uses AMX
     tiles on CPUs that have them, tensor cores on CUDA); weights, optimizer and loss stay fp32."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    enabled = resolve_precision(precision, device) == "bf16"
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
 @dataclass
@@ -42,7 +67,7 @@ class FitConfig:
     min_lr_factor: float = 0.0  # cosine decays to lr * this
     loss: str = "l2"  # l2 | l1 | ssim | ms-ssim | l1+ssim | boost (L1 + MS-SSIM + FFT)
     channels_last: bool = False  # NHWC memory format for convolutions
-    precision: str = "fp32"  # fp32 | bf16 (autocast: bf16 convolutions, fp32 weights and loss)
+    precision: str = "auto"  # auto | fp32 | bf16 (autocast convolutions; fp32 weights and loss)
     blowup_factor: float = 20.0  # a step loss this many times the recent mean counts as a blow-up
     max_recoveries: int = 6  # blow-ups tolerated (each halves the learning rate) before stopping
     time_budget: float | None = None  # seconds for fitting + final decoding; epochs = the most
@@ -118,7 +143,7 @@ def predict_video(
     indices: list[int] | None = None,
     batch_size: int = 4,
     channels_last: bool = False,
-    precision: str = "fp32",
+    precision: str = "auto",
 ) -> torch.Tensor:
     """Decode frames with a fitted model.
 
