@@ -189,16 +189,16 @@ def nl_means_temporal(
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or a parameter is out of range.
     """
     check_video(video, values=False)
+    if h is not None and (isinstance(h, bool) or not isinstance(h, (int, float)) or not h > 0):
+        raise InputError(f"h must be a positive number (uint8 units), got {h!r}")
+    _validate_odd_size(window, "window")
+    _validate_odd_size(template_window_size, "template_window_size")
+    _validate_odd_size(search_window_size, "search_window_size")
     if h is None:
         if sigma is None:
             sigma = estimate_sigma(video.clamp(0.0, 1.0))
         # A floor of 1/255: OpenCV needs a positive strength.
         h = max(NLMEANS_STRENGTH * 255.0 * float(sigma), 1.0)
-    if isinstance(h, bool) or not isinstance(h, (int, float)) or not h > 0:
-        raise InputError(f"h must be a positive number (uint8 units), got {h!r}")
-    _validate_odd_size(window, "window")
-    _validate_odd_size(template_window_size, "template_window_size")
-    _validate_odd_size(search_window_size, "search_window_size")
     frames_rgb = video_to_uint8(video)
     # OpenCV converts to CIELAB assuming BGR channel order.
     frames_bgr = np.ascontiguousarray(frames_rgb[..., ::-1])
