@@ -28,7 +28,7 @@ from apps.limits import (
 )
 from apps.sessions import Session
 from masks.user import IMAGE_SUFFIXES
-from restore.config import parse_duration, preset
+from restore.config import DEFAULT_METHODS, parse_duration, preset
 from restore.errors import InputError
 from restore.jobs import Job
 
@@ -149,8 +149,10 @@ def build_job(
     model_size = None if request.model_size in (None, "") else float(request.model_size)
     check_settings(epochs, model_size, limits)
     budget = (request.time_budget or "").strip()
+    task = "denoise" if problem == "noise" else "inpaint"
     config = preset(
         preset_name,
+        method=DEFAULT_METHODS[task],
         epochs=epochs,
         model_size=model_size,
         device=device,
@@ -159,7 +161,7 @@ def build_job(
     job = Job(
         input=path,
         input_name=info.name,
-        task="denoise" if problem == "noise" else "inpaint",
+        task=task,
         config=config,
         output=output,
         start=start,

@@ -105,7 +105,7 @@ OVERRIDES: dict[str, tuple[str | None, str]] = {
 """Front-end option name -> (branch of the tree, field): the one mapping every front end uses."""
 
 
-def _preset(method: str = "hnerv", size: float = 0.75, epochs: int = 150) -> RestoreConfig:
+def _preset(method: str = "hybrid", size: float = 0.75, epochs: int = 150) -> RestoreConfig:
     return RestoreConfig(method=method, model=ModelOptions(size=size), fit=FitConfig(epochs=epochs))
 
 
@@ -122,9 +122,11 @@ PRESETS: dict[str, RestoreConfig] = {
 
 DEFAULT_PRESET = "balanced"
 
-DEFAULT_METHODS: dict[str, str] = {"inpaint": "hnerv", "denoise": "bm3d"}
-"""Task -> the method a front end runs when none is named (inpaint: the preset's, HNeRV).
-Denoising: BM3D; ``hnerv-prior`` did not beat it by enough on the DAVIS cpu profile (README)."""
+DEFAULT_METHODS: dict[str, str] = {"inpaint": "hybrid", "denoise": "bm3d"}
+"""Task -> the method a front end runs when none is named. Inpainting: ``hybrid`` (propagate,
+then fit; it beat flow-guided propagation on every DAVIS sequence and task measured, README),
+also the presets' method; ``hnerv`` stays the paper's method. Denoising: BM3D; ``hnerv-prior``
+did not beat it on the DAVIS cpu profile (README)."""
 
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+(?:\.\d+)?)s?)?$")

@@ -140,7 +140,7 @@ def test_inpaint_end_to_end_improves_hole_psnr(clip: Path, tmp_path: Path) -> No
     assert after["psnr_holes"] > before["psnr_holes"] + 8
     assert after["psnr"] > before["psnr"]
     config = json.loads((tmp_path / "restored.config.json").read_text())
-    assert config["config"]["fit"]["epochs"] == 25 and config["config"]["method"] == "hnerv"
+    assert config["config"]["fit"]["epochs"] == 25 and config["config"]["method"] == "hybrid"
 
 
 def test_denoise_with_synthetic_noise(clip: Path, tmp_path: Path) -> None:
@@ -204,5 +204,5 @@ def test_options_default_to_the_preset(clip: Path, tmp_path: Path) -> None:
     result = _invoke("inpaint", clip, "--preset", "smoke", "--box-size", "8", "-o", output)
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "smoke.config.json").read_text())["config"]
-    assert (config["method"], config["device"], config["seed"]) == ("hnerv", "auto", 0)
+    assert (config["method"], config["device"], config["seed"]) == ("hybrid", "auto", 0)
     assert (config["model"]["size"], config["fit"]["epochs"]) == (0.07, 3)
