@@ -143,10 +143,12 @@ def _natural_key(path: Path) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
-def _read_folder(
-    folder: Path, start: int, stop: int | None, resize: tuple[int, int] | None
-) -> tuple[list[np.ndarray], int]:
-    """Read frames ``start:stop`` of a folder: ``(H, W, 3)`` uint8 RGB images, and the total."""
+def folder_frame_files(folder: Path) -> list[Path]:
+    """The frame images of a folder in natural name order (``2.png`` before ``10.png``).
+
+    Raises:
+        InputError: the folder holds no .jpg/.jpeg/.png frame.
+    """
     files = sorted(
         (
             entry
@@ -159,6 +161,14 @@ def _read_folder(
     )
     if not files:
         raise InputError(f"no .jpg/.jpeg/.png frames in {folder}")
+    return files
+
+
+def _read_folder(
+    folder: Path, start: int, stop: int | None, resize: tuple[int, int] | None
+) -> tuple[list[np.ndarray], int]:
+    """Read frames ``start:stop`` of a folder: ``(H, W, 3)`` uint8 RGB images, and the total."""
+    files = folder_frame_files(folder)
     images = []
     first_size: tuple[int, int] | None = None
     for file in files[start:stop]:

@@ -27,11 +27,10 @@ from restore.errors import InputError
 from restore.io.atomic import temporary_sibling
 from restore.io.reading import (
     DEFAULT_FOLDER_FPS,
-    IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
     _check_options,
-    _natural_key,
     _resize,
+    folder_frame_files,
 )
 from restore.io.video import check_fps, frames_to_uint8, uint8_to_frames
 
@@ -49,22 +48,6 @@ class VideoInfo:
     width: int
     fps: float
     source: str
-
-
-def _folder_files(folder: Path) -> list[Path]:
-    files = sorted(
-        (
-            entry
-            for entry in folder.iterdir()
-            if entry.suffix.lower() in IMAGE_EXTENSIONS
-            and not entry.name.startswith(".")
-            and entry.is_file()
-        ),
-        key=_natural_key,
-    )
-    if not files:
-        raise InputError(f"no .jpg/.jpeg/.png frames in {folder}")
-    return files
 
 
 def _source(path: str | os.PathLike[str]) -> Path:
@@ -104,7 +87,7 @@ def iter_frames(
     source = _source(path)
     stop = None if max_frames is None else start + max_frames
     if source.is_dir():
-        for file in _folder_files(source)[start:stop]:
+        for file in folder_frame_files(source)[start:stop]:
             bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
             if bgr is None:
                 raise InputError(f"cannot read image {file}")
@@ -161,7 +144,7 @@ def probe_video(
     _check_options(start, max_frames, resize, None)
     source = _source(path)
     if source.is_dir():
-        files = _folder_files(source)
+        files = folder_frame_files(source)
         total, fps = len(files), DEFAULT_FOLDER_FPS
         first = cv2.imread(str(files[0]), cv2.IMREAD_COLOR)
         if first is None:
