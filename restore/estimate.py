@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 
+from restore.config import RestoreConfig
 from restore.device import pick_device
 from restore.fit import FitPlan, format_duration, plan_epochs
 from restore.fit.plan import estimate_step_seconds, forward_macs
@@ -23,8 +24,15 @@ from restore.methods import get_method
 from restore.models import MODELS, choose_strides, create_model, padded_size
 from restore.resolution import resolve_work_size
 
-if TYPE_CHECKING:
-    from restore.jobs import Job
+
+class Job(Protocol):
+    """What an estimate reads of a ``restore.jobs.Job`` (a protocol, so this module does not
+    import ``restore.jobs``, which imports it)."""
+
+    config: RestoreConfig
+    compare: bool
+    save_frames: bool
+
 
 FINISH_SECONDS_PER_MEGAPIXEL = 2.6
 """Seconds per frame-megapixel that scoring and writing a result take after the fit (SSIM,
