@@ -125,8 +125,8 @@ DEFAULT_PRESET = "balanced"
 DEFAULT_METHODS: dict[str, str] = {"inpaint": "hybrid", "denoise": "bm3d"}
 """Task -> the method a front end runs when none is named. Inpainting: ``hybrid`` (propagate,
 then fit; 15.52 dB against flow-guided's 14.80 and Telea's 14.65 in DAVIS centre holes, ahead of
-flow-guided on 8 of 9 sequences; README), also the presets' method; ``hnerv`` stays the paper's method. Denoising: BM3D; ``hnerv-prior``
-did not beat it on the DAVIS cpu profile (README)."""
+flow-guided on 8 of 9 sequences; README), also the presets' method; ``hnerv`` stays the paper's
+method. Denoising: BM3D; ``hnerv-prior`` did not beat it on the DAVIS cpu profile (README)."""
 
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+(?:\.\d+)?)s?)?$")
