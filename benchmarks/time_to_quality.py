@@ -7,16 +7,19 @@ clean clip every few seconds of fitting (the scoring time is left out of the clo
 to a JSON file; `--plot` draws hole PSNR against seconds, one line per recipe.
 
     python benchmarks/time_to_quality.py --sequences blackswan,bmx-trees,car-shadow \\
-        --recipe old:epochs=100 --recipe bf16:epochs=100,precision=bf16,channels_last=on \\
+        --recipe old:method=hnerv,epochs=100,precision=fp32,batch_size=2,lr=0.001,grad_clip=off \\
+        --recipe new:method=hnerv,epochs=50 \\
         --out runs/time_to_quality.json --plot docs/time-to-quality.png
 
 A recipe is `name:key=value,...` with keys of `restore.config.preset` overrides (epochs,
-model_size, batch_size, lr, loss, precision, channels_last=on|off, time_budget=SECONDS).
+model_size, batch_size, lr, loss, precision, channels_last=on|off, time_budget=SECONDS,
+grad_clip=NORM|off).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -39,7 +42,9 @@ def parse_recipe(text: str) -> tuple[str, dict]:
         key, _, value = item.partition("=")
         if key in ("epochs", "batch_size"):
             overrides[key] = int(value)
-        elif key in ("model_size", "lr", "time_budget"):
+        elif key == "grad_clip" and value == "off":
+            overrides[key] = "off"
+        elif key in ("model_size", "lr", "time_budget", "grad_clip"):
             overrides[key] = float(value)
         elif key == "channels_last":
             overrides[key] = value == "on"
@@ -52,7 +57,12 @@ def run(sequence: str, name: str, overrides: dict, args) -> dict:
     folder = args.davis_root / "JPEGImages" / "480p" / sequence
     clean = read_video(folder, max_frames=args.frames, resize=(432, 240)).frames
     made = masks.corrupt(clean, mask="boxes")
-    config = preset("balanced", **overrides)
+    no_clip = overrides.get("grad_clip") == "off"
+    config = preset(
+        "balanced", **{k: v for k, v in overrides.items() if not no_clip or k != "grad_clip"}
+    )
+    if no_clip:
+        config.fit = dataclasses.replace(config.fit, grad_clip=None)
     curve: list[dict] = []
     spent = {"scoring": 0.0, "next": 0.0}
 
@@ -87,6 +97,47 @@ def run(sequence: str, name: str, overrides: dict, args) -> dict:
     }
 
 
+def time_to_reach(record: dict, hole: float, raw: float) -> dict:
+    """Seconds until ``record``'s curve first reaches ``hole``, ``raw`` and both (None: never)."""
+    points = record["curve"] + [record["final"]]
+
+    def first(test) -> float | None:
+        return next((p["seconds"] for p in points if test(p)), None)
+
+    return {
+        "hole": first(lambda p: p["psnr_holes"] >= hole),
+        "raw": first(lambda p: p["psnr_raw"] >= raw),
+        "both": first(lambda p: p["psnr_holes"] >= hole and p["psnr_raw"] >= raw),
+    }
+
+
+def summarize(results: list[dict], baseline: str) -> None:
+    """Prints, per sequence and recipe, the time to reach the baseline's final hole and raw PSNR
+    and the baseline's time divided by it (the speed-up to quality)."""
+    print(
+        f"{'sequence':12s} {'recipe':10s} {'final s':>8s} {'hole':>6s} {'raw':>6s} "
+        f"{'to hole':>8s} {'to raw':>8s} {'to both':>8s} {'speed-up':>8s}"
+    )
+    for sequence in sorted({r["sequence"] for r in results}):
+        records = [r for r in results if r["sequence"] == sequence]
+        base = next((r for r in records if r["recipe"] == baseline), None)
+        for record in records:
+            final = record["final"]
+            cells = ["-"] * 4
+            if base is not None:
+                reach = time_to_reach(
+                    record, base["final"]["psnr_holes"], base["final"]["psnr_raw"]
+                )
+                cells = [f"{v:8.1f}" if v is not None else "   never" for v in reach.values()]
+                both = reach["both"]
+                cells.append(f"{base['final']['seconds'] / both:8.2f}" if both else "       -")
+            print(
+                f"{sequence:12s} {record['recipe']:10s} {final['seconds']:8.1f} "
+                f"{final['psnr_holes']:6.2f} {final['psnr_raw']:6.2f} " + " ".join(cells[-4:]),
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--davis-root", type=Path, default=ROOT.parent / "shared/data/davis")
@@ -96,6 +147,9 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=30.0, help="seconds between scores")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument(
+        "--baseline", default="old", help="recipe whose final hole and raw PSNR are the targets"
+    )
     args = parser.parse_args()
     results = json.loads(args.out.read_text()) if args.out.exists() else []
     done = {(r["sequence"], r["recipe"]) for r in results}
@@ -114,6 +168,7 @@ def main() -> None:
                 f"hole {final['psnr_holes']:.2f} dB  raw {final['psnr_raw']:.2f} dB",
                 flush=True,
             )
+    summarize(results, args.baseline)
     if args.plot:
         import matplotlib
 

@@ -2,7 +2,7 @@
 
 - `smoke`: seconds per job on a CPU; for tests and for checking that a batch runs at all.
 - `cpu`: 432x240 (the resolution E2FGVI and ProPainter evaluate video inpainting at), the first
-  30 frames, a 0.75M-parameter model, 100 epochs.
+  30 frames, a 0.75M-parameter model, 50 epochs.
 - `paper`: HNeRV's inpainting setting (Sec. 4.4): 3M parameters, 300 epochs, every frame at the
   native size of the largest resolution folder the DAVIS root has; meant for a GPU.
 
@@ -33,7 +33,7 @@ class Profile:
     max_frames: int | None  # the first N frames of each sequence; None takes all
     model_size: float  # neural methods: parameters in millions (restore's TotalSize target)
     epochs: int  # neural methods: passes over the clip
-    batch_size: int = 2  # neural methods: frames per optimizer step (the paper's 2)
+    batch_size: int = 1  # neural methods: frames per optimizer step (the engine's; the paper's 2)
     curve_every: int = 5  # neural methods: epochs between ground-truth PSNR checks; 0 = none
     largest_resolution: bool = False  # read the largest JPEGImages/<res> folder, not 480p
     seed: int = 0  # model initialisation, frame order and synthetic noise
@@ -98,8 +98,9 @@ def _profile(name: str, **values: Any) -> Profile:
 PROFILES: dict[str, Profile] = {
     # Seconds per job: 4 tiny frames, the smoke preset's 0.07M model and 3 epochs.
     "smoke": _profile("smoke", width=96, height=64, max_frames=4, curve_every=1),
-    # The balanced preset's 0.75M model, cut to 100 epochs (its curve is flat after ~80).
-    "cpu": _profile("cpu", width=432, height=240, max_frames=30, epochs=100, curve_every=5),
+    # The balanced preset's 0.75M model, cut to 50 epochs: with the engine's recipe (batch 1,
+    # lr 3e-3, clipping, bf16) as good in holes as the paper's recipe at 100 epochs, 4x sooner.
+    "cpu": _profile("cpu", width=432, height=240, max_frames=30, epochs=50, curve_every=5),
     # The paper preset (3M, 300 epochs) on every frame at the largest resolution.
     "paper": _profile(
         "paper", width=None, height=None, max_frames=None, curve_every=10, largest_resolution=True

@@ -62,7 +62,8 @@ RUN_OPTIONS: dict[str, Any] = {
         typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim | boost (default: the method's)."),
     ],
     "grad_clip": Annotated[
-        float | None, typer.Option(help="Clip the gradient norm to this (default: no clipping).")
+        float | None,
+        typer.Option(help="Clip the gradient norm to this (default 1; 1e9 turns it off)."),
     ],
     "strides": Annotated[str | None, typer.Option(help="Decoder strides, e.g. 5,3,2,2,2 (auto).")],
     "channels_last": Annotated[
@@ -342,7 +343,7 @@ def denoise(
         float | None,
         typer.Option(
             help="Gaussian noise level in [0, 1] units (e.g. 0.04 = 10/255); default: estimated "
-            "from the clip. For nlmeans, bm3d, bm4d, hnerv-prior."
+            "from the clip. For nlmeans, bm3d, bm3d-flow, bm4d, hnerv-prior."
         ),
     ] = None,
     output: Output = None,

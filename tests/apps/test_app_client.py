@@ -188,7 +188,7 @@ def test_stop_returns_the_result_so_far_and_the_queue_shows_places(
     stop_pressed = time.monotonic()
     stopped = dict(zip(OUTPUTS, long_run.result(timeout=120), strict=True))
     assert time.monotonic() - stop_pressed < 15  # the result comes seconds after Stop
-    assert re.search(r"Stopped\*\* at step \d+ of 6000", stopped["status"]), stopped["status"]
+    assert re.search(r"Stopped\*\* at step \d+ of 12000", stopped["status"]), stopped["status"]
     assert read_video(stopped["video"]).num_frames == clip_shape[0]
 
     done = dict(zip(OUTPUTS, waiting.result(timeout=120), strict=True))

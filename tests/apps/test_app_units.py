@@ -213,7 +213,7 @@ def test_run_relays_progress_previews_and_the_result(
     kinds = [type(event) for event in events]
     assert kinds[0] is Prepared and kinds[-1] is Finished
     steps = [event for event in events if isinstance(event, Step)]
-    assert [step.step for step in steps] == list(range(1, 13))  # 3 steps x 4 epochs
+    assert [step.step for step in steps] == list(range(1, 25))  # 6 steps x 4 epochs
     previews = [event for event in events if isinstance(event, Preview)]
     # A preview right after the first step (seconds into the fit), then every 2 epochs.
     assert [preview.epoch for preview in previews] == [1, 1, 2, 4]
@@ -273,12 +273,12 @@ def test_estimate_plans_without_fitting_then_uses_the_measured_speed(
     shape = job_shape(job, info)
     book = SpeedBook()
     first = estimate_run(job, shape, book)
-    assert first.plan.epochs * first.plan.steps_per_epoch == 12 and first.total_seconds > 0
+    assert first.plan.epochs * first.plan.steps_per_epoch == 24 and first.total_seconds > 0
     assert first.source == "model" and first.describe().startswith("about ")
     assert "fitting" in first.describe() and "scoring and writing" in first.describe()
-    book.record_run(job, shape, {"fit_seconds": 6.0}, steps=12)
+    book.record_run(job, shape, {"fit_seconds": 6.0}, steps=24)
     second = estimate_run(job, shape, book)
-    assert second.source == "measured" and second.plan.step_seconds == pytest.approx(0.5)
+    assert second.source == "measured" and second.plan.step_seconds == pytest.approx(0.25)
     assert not list(session.directory.glob("*.mp4"))  # an estimate writes nothing
 
 

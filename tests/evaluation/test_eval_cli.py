@@ -236,11 +236,11 @@ def test_batch_progress_counts_epochs_of_fits_and_one_unit_per_classical_job():
             self.name = f"{sequence}/{method}"
 
     progress = BatchProgress([FakeJob("hnerv", "a"), FakeJob("nerv", "a"), FakeJob("telea", "a")])
-    assert progress.total == 100 + 100 + 1
-    assert progress.epoch("a/hnerv", 1, 100) == 1
-    assert progress.epoch("a/nerv", 3, 100) == 3  # a report lost on the way is made up for
-    assert progress.describe() == "a/hnerv 1/100, a/nerv 3/100"
-    assert progress.finish("a/nerv") == 97  # a fit that ends early still completes its units
-    assert progress.epoch("a/nerv", 4, 100) == 0  # reports after the outcome are ignored
+    assert progress.total == 50 + 50 + 1
+    assert progress.epoch("a/hnerv", 1, 50) == 1
+    assert progress.epoch("a/nerv", 3, 50) == 3  # a report lost on the way is made up for
+    assert progress.describe() == "a/hnerv 1/50, a/nerv 3/50"
+    assert progress.finish("a/nerv") == 47  # a fit that ends early still completes its units
+    assert progress.epoch("a/nerv", 4, 50) == 0  # reports after the outcome are ignored
     assert progress.finish("a/telea") == 1
-    assert progress.describe() == "a/hnerv 1/100"
+    assert progress.describe() == "a/hnerv 1/50"

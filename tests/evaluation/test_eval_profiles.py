@@ -10,7 +10,7 @@ from evaluation.profiles import PROFILES, parse_size, resolve_profile
 def test_named_profiles_have_the_documented_settings():
     cpu = PROFILES["cpu"]
     assert (cpu.width, cpu.height, cpu.max_frames) == (432, 240, 30)
-    assert (cpu.model_size, cpu.epochs) == (0.75, 100)
+    assert (cpu.model_size, cpu.epochs, cpu.batch_size) == (0.75, 50, 1)
     paper = PROFILES["paper"]
     assert (paper.model_size, paper.epochs, paper.size) == (3.0, 300, None)
     assert paper.largest_resolution
@@ -25,14 +25,14 @@ def test_unchanged_profile_keeps_its_name_as_label():
 
 
 def test_overrides_are_applied_and_named_in_the_label():
-    profile = resolve_profile("cpu", size="216x120", frames=10, epochs=50, model_size=0.35, seed=3)
+    profile = resolve_profile("cpu", size="216x120", frames=10, epochs=20, model_size=0.35, seed=3)
     assert (profile.width, profile.height, profile.max_frames) == (216, 120, 10)
-    assert (profile.epochs, profile.model_size, profile.seed) == (50, 0.35, 3)
-    assert profile.label == "cpu_size216x120_frames10_model0.35_epochs50_seed3"
+    assert (profile.epochs, profile.model_size, profile.seed) == (20, 0.35, 3)
+    assert profile.label == "cpu_size216x120_frames10_model0.35_epochs20_seed3"
 
 
 def test_override_equal_to_the_profile_keeps_the_label():
-    assert resolve_profile("cpu", epochs=100, size="432x240").label == "cpu"
+    assert resolve_profile("cpu", epochs=50, size="432x240").label == "cpu"
 
 
 def test_native_size_override():

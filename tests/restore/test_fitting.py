@@ -94,6 +94,44 @@ def test_divergence_restores_last_good_state_and_lowers_lr() -> None:
     assert float(torch.sigmoid(model.value).mean()) > 0.5  # it kept learning after recovery
 
 
+class _DriftsAway(nn.Module):
+    """Learns a constant; on forward passes 13 to 20 its output drifts off, by 0.05 more each
+    step up to 0.15 (no step jumps far from the last ones), then behaves: a slow collapse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.value = nn.Parameter(torch.zeros(1, 3, 1, 1))
+        self.calls = 0
+
+    def forward(self, frames, indices):
+        self.calls += 1
+        out = torch.sigmoid(self.value).expand(frames.shape[0], 3, *frames.shape[2:])
+        drift = 0.05 * min(self.calls - 12, 3) if 13 <= self.calls <= 20 else 0.0
+        return out - drift
+
+
+def test_an_epoch_that_collapses_is_rolled_back() -> None:
+    """The step test (20x the recent mean) does not fire on a gradual collapse; the epoch test
+    (known-pixel MSE 2x the best epoch's) restores the last good epoch, halves the lr and reruns
+    it."""
+    generator = torch.Generator().manual_seed(0)
+    target = (0.6 + 0.05 * torch.randn(4, 3, 8, 8, generator=generator)).clamp(0, 1)
+    model = _DriftsAway()
+    config = FitConfig(epochs=8, batch_size=1, lr=0.05, grad_clip=None, warmup_fraction=0.0)
+    result = fit_representation(model, target, None, config)
+    assert result.recoveries >= 1
+    assert any("below the best epoch" in m for m in result.messages)
+    assert not any("step loss" in m for m in result.messages)
+    assert result.epochs_run == 8
+    assert [h["epoch"] for h in result.history] == list(range(1, 9))
+    assert abs(float(torch.sigmoid(model.value.detach()).mean()) - 0.6) < 0.05
+
+
+def test_collapse_factor_is_checked() -> None:
+    with pytest.raises(ValueError, match="collapse factor: expected a number > 1"):
+        FitConfig(collapse_factor=1.0)
+
+
 def test_stop_flag_ends_the_fit_early() -> None:
     torch.manual_seed(0)
     model = create_model("hnerv", num_frames=4, height=32, width=32, decoder_width=16)
@@ -104,7 +142,11 @@ def test_stop_flag_ends_the_fit_early() -> None:
         return calls["n"] >= 3
 
     result = fit_representation(
-        model, torch.rand(4, 3, 32, 32), None, FitConfig(epochs=50), should_stop=should_stop
+        model,
+        torch.rand(4, 3, 32, 32),
+        None,
+        FitConfig(epochs=50, batch_size=2),
+        should_stop=should_stop,
     )
     assert result.stopped
     assert result.steps == 3
