@@ -27,7 +27,10 @@ app = typer.Typer(
     help="Evaluate restoration methods on DAVIS and build reports from the records.",
 )
 
-DEFAULT_METHODS = {"inpaint": "hnerv,nerv,telea,flow-guided", "denoise": "bm3d,nlmeans,median"}
+DEFAULT_METHODS = {
+    "inpaint": "hnerv,nerv,telea,flow-guided",
+    "denoise": "bm3d-flow,bm3d,nlmeans,median",
+}
 
 
 def _split(text: str | None) -> list[str]:

@@ -17,7 +17,7 @@ import torch
 from restore.config import RestoreConfig
 from restore.errors import InputError
 from restore.methods.base import Method, MethodResult
-from restore.methods.bm3d_denoise import run_bm3d, run_bm4d
+from restore.methods.bm3d_denoise import run_bm3d, run_bm3d_flow, run_bm4d
 from restore.methods.hybrid import run_hybrid
 from restore.methods.neural import run_neural
 from restore.methods.video_prior import run_video_prior
@@ -143,6 +143,13 @@ METHODS: dict[str, Method] = {
             ("denoise",),
             run_bm3d,
             "BM3D per frame (RGB, sigma estimated), impulses detected and filled first",
+            takes_sigma=True,
+        ),
+        Method(
+            "bm3d-flow",
+            ("denoise",),
+            run_bm3d_flow,
+            "BM3D per frame, then averaged with flow-warped neighbours where they agree",
             takes_sigma=True,
         ),
         Method(

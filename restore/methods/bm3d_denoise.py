@@ -30,6 +30,7 @@ from masks.checks import fail
 from restore.config import RestoreConfig
 from restore.methods.base import MethodResult
 from restore.methods.noise_level import NoisyInput, prepare_noisy, safety_notes
+from restore.methods.temporal_fusion import RADIUS, fuse_temporal
 
 PROFILES = ("fast", "np")
 
@@ -199,6 +200,33 @@ def run_bm4d(
         prepared,
         lambda video: bm4d_windows(
             video, prepared.sigma, window, options["overlap"], options["profile"]
+        ),
+    )
+    return _finish(frames, prepared, restored, started, options, notes)
+
+
+def run_bm3d_flow(
+    frames: torch.Tensor,
+    mask: torch.Tensor | None,
+    config: RestoreConfig,
+    *,
+    on_progress=None,
+    should_stop=None,
+) -> MethodResult:
+    """Registered runner of ``bm3d-flow``: BM3D per frame, then flow-compensated temporal fusion
+    (``restore.methods.temporal_fusion``). ``method_options``: ``sigma``, ``profile``,
+    ``impulses`` as for ``bm3d``; ``radius`` (neighbours on each side, default 1)."""
+    options = {"sigma": None, "profile": "fast", "impulses": True, "radius": RADIUS}
+    options |= config.method_options
+    _check_options(options["profile"], options["sigma"])
+    started = time.perf_counter()
+    prepared = prepare_noisy(frames, mask, sigma=options["sigma"], impulses=options["impulses"])
+    restored, notes = _denoise_or_skip(
+        prepared,
+        lambda video: fuse_temporal(
+            bm3d_frames(video, prepared.sigma, options["profile"]),
+            prepared.sigma,
+            radius=options["radius"],
         ),
     )
     return _finish(frames, prepared, restored, started, options, notes)
