@@ -14,7 +14,7 @@ Each side runs warm-up steps, then timed steps; the median step time is reported
 frame per epoch, with peak memory. The last line is `speedup vs reference: X.XX`.
 
     python benchmarks/fit_speed.py [--steps 20] [--precision bf16|fp32] [--channels-last]
-                                   [--profile] [--device cpu]
+                                   [--profile ROWS] [--device cpu]
 """
 
 from __future__ import annotations
@@ -171,6 +171,19 @@ def peak_memory_mib(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def profile_steps(label: str, run, device: torch.device, rows: int) -> None:
+    """Prints where the time of ``run`` (a few optimizer steps) goes: torch.profiler's operators
+    by self time, the top ``rows``."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if device.type == "cuda":
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    with torch.profiler.profile(activities=activities) as profiler:
+        run()
+    sort = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    print(f"\n--- profile: {label} ---")
+    print(profiler.key_averages().table(sort_by=sort, row_limit=rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--davis-root", type=Path, default=ROOT.parent / "shared/data/davis")
@@ -186,6 +199,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="also profile 4 steps of each side and print the ROWS costliest operators",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -235,6 +255,20 @@ def main() -> None:
         "(the authors' code: 0.288 on the project's 2-core machine)"
     )
     print(f"peak memory: {peak_memory_mib(device):.0f} MiB")
+    if args.profile:
+        few = argparse.Namespace(**{**vars(args), "warmup": 1, "steps": 4})
+        profile_steps(
+            "reference (before)",
+            lambda: time_reference(model.config, target, known, few, device),
+            device,
+            args.profile,
+        )
+        profile_steps(
+            f"project fit, precision {fit_config.precision} (after)",
+            lambda: time_project(model, target, known, fit_config, few, device),
+            device,
+            args.profile,
+        )
     print(f"speedup vs reference: {reference_spf / project_spf:.2f}")
 
 
