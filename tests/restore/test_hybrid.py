@@ -188,6 +188,20 @@ def test_default_hybrid_keeps_known_pixels_bit_exact() -> None:
     assert torch.equal(result.restored[known], corrupted[known])
     assert result.info["blend_used"] == "calibrated"
     assert len(result.info["calibrated_shares"]["bins"]) == 6
+    # Propagation is exact on a panned clip: the Telea candidate gets (almost) no share.
+    assert 0.0 <= result.info["spatial_share"] < 0.2
+
+
+def test_spatial_candidate_can_be_switched_off() -> None:
+    video, mask = panned_clip(frames=4)
+    corrupted = video * (1 - mask)
+    options = HybridOptions(spatial_candidate=False)
+    result = hybrid_inpaint(
+        corrupted, mask, TINY_FIT, model=ModelOptions(size=0.05), options=options
+    )
+    assert result.info["spatial_share"] is None
+    known = (mask == 0).expand_as(video)
+    assert torch.equal(result.restored[known], corrupted[known])
 
 
 def test_registry_runs_hybrid_with_progress_stop_and_options() -> None:
