@@ -124,8 +124,8 @@ DEFAULT_PRESET = "balanced"
 
 DEFAULT_METHODS: dict[str, str] = {"inpaint": "hybrid", "denoise": "bm3d-flow"}
 """Task -> the method a front end runs when none is named. Inpainting: ``hybrid`` (propagate,
-then fit; 15.52 dB against flow-guided's 14.80 and Telea's 14.65 in DAVIS centre holes, ahead of
-flow-guided on 8 of 9 sequences; README), also the presets' method; ``hnerv`` stays the paper's
+then fit; 15.73 dB against flow-guided's 14.80 and Telea's 14.65 in DAVIS centre holes, ahead of
+flow-guided on all 9 sequences; README), also the presets' method; ``hnerv`` stays the paper's
 method. Denoising: ``bm3d-flow`` (BM3D, then flow-compensated temporal fusion: 35.56 dB against
 BM3D's 35.15 on the 9 DAVIS sequences at sigma 0.04, E_warp 0.83e-3 against 1.30e-3; README);
 ``hnerv-prior`` did not beat BM3D on the DAVIS cpu profile."""
