@@ -159,16 +159,27 @@ def run_bm3d(
     *,
     on_progress=None,
     should_stop=None,
+    fuse: bool = False,
 ) -> MethodResult:
     """Registered runner of ``bm3d``. ``method_options``: ``sigma`` (None: estimated),
-    ``profile`` (fast | np), ``impulses`` (detect and fill impulse noise first, default True)."""
-    options = {"sigma": None, "profile": "fast", "impulses": True, **config.method_options}
+    ``profile`` (fast | np), ``impulses`` (detect and fill impulse noise first, default True).
+    With ``fuse`` (``bm3d-flow``) BM3D's frames are then fused over time (``fuse_temporal``), and
+    ``radius`` (neighbours on each side, default 1) is an option too."""
+    options = {"sigma": None, "profile": "fast", "impulses": True}
+    if fuse:
+        options["radius"] = RADIUS
+    options |= config.method_options
     _check_options(options["profile"], options["sigma"])
     started = time.perf_counter()
     prepared = prepare_noisy(frames, mask, sigma=options["sigma"], impulses=options["impulses"])
-    restored, notes = _denoise_or_skip(
-        prepared, lambda video: bm3d_frames(video, prepared.sigma, options["profile"])
-    )
+
+    def denoise(video: torch.Tensor) -> torch.Tensor:
+        denoised = bm3d_frames(video, prepared.sigma, options["profile"])
+        if fuse:
+            denoised = fuse_temporal(denoised, prepared.sigma, radius=options["radius"])
+        return denoised
+
+    restored, notes = _denoise_or_skip(prepared, denoise)
     return _finish(frames, prepared, restored, started, options, notes)
 
 
@@ -213,20 +224,6 @@ def run_bm3d_flow(
     on_progress=None,
     should_stop=None,
 ) -> MethodResult:
-    """Registered runner of ``bm3d-flow``: BM3D per frame, then flow-compensated temporal fusion
-    (``restore.methods.temporal_fusion``). ``method_options``: ``sigma``, ``profile``,
-    ``impulses`` as for ``bm3d``; ``radius`` (neighbours on each side, default 1)."""
-    options = {"sigma": None, "profile": "fast", "impulses": True, "radius": RADIUS}
-    options |= config.method_options
-    _check_options(options["profile"], options["sigma"])
-    started = time.perf_counter()
-    prepared = prepare_noisy(frames, mask, sigma=options["sigma"], impulses=options["impulses"])
-    restored, notes = _denoise_or_skip(
-        prepared,
-        lambda video: fuse_temporal(
-            bm3d_frames(video, prepared.sigma, options["profile"]),
-            prepared.sigma,
-            radius=options["radius"],
-        ),
-    )
-    return _finish(frames, prepared, restored, started, options, notes)
+    """Registered runner of ``bm3d-flow``: ``run_bm3d`` with flow-compensated temporal fusion
+    (``restore.methods.temporal_fusion``)."""
+    return run_bm3d(frames, mask, config, fuse=True)

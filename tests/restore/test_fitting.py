@@ -94,14 +94,9 @@ def test_divergence_restores_last_good_state_and_lowers_lr() -> None:
     assert float(torch.sigmoid(model.value).mean()) > 0.5  # it kept learning after recovery
 
 
-class _DriftsAway(nn.Module):
+class _DriftsAway(_ExplodesOnce):
     """Learns a constant; on forward passes 13 to 20 its output drifts off, by 0.05 more each
     step up to 0.15 (no step jumps far from the last ones), then behaves: a slow collapse."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.value = nn.Parameter(torch.zeros(1, 3, 1, 1))
-        self.calls = 0
 
     def forward(self, frames, indices):
         self.calls += 1
