@@ -33,7 +33,7 @@ from apps.inputs import (
     job_shape,
 )
 from apps.limits import DEFAULT_LIMITS, Limits
-from apps.runner import Failed, Finished, Phase, Prepared, Preview, Step, run_job_events
+from apps.runner import Failed, Finished, Frames, Phase, Prepared, Preview, Step, run_job_events
 from apps.sessions import RunResult, SessionStore
 from restore.errors import InputError
 from restore.io import frames_to_uint8, read_video
@@ -81,6 +81,13 @@ def _seconds(value: float) -> str:
     if value != value or value == float("inf"):  # NaN or unknown
         return "?"
     return f"{value:.0f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def frames_status(event: Frames) -> str:
+    return (
+        f"**Restoring in chunks** · {event.done}/{event.total} frames written · "
+        f"{_seconds(event.elapsed)} elapsed · about {_seconds(event.eta)} left"
+    )
 
 
 def step_status(step: Step) -> str:
@@ -329,6 +336,11 @@ class Handlers:
                         last_status = now
                         stopping = " · stopping…" if session.stop.is_set() else ""
                         yield (step_status(event) + stopping, *[skip] * 6)
+                elif isinstance(event, Frames):
+                    if bar is None:
+                        bar = tqdm(total=event.total, desc="Restoring", unit="frame")
+                    bar.update(event.done - bar.n)
+                    yield (frames_status(event), *[skip] * 6)
                 elif isinstance(event, Phase):
                     if event.name != shown_phase:
                         shown_phase = event.name
@@ -338,7 +350,7 @@ class Handlers:
                 elif isinstance(event, Failed):
                     raise gr.Error(event.message)
                 elif isinstance(event, Finished):
-                    if prepared is not None:
+                    if prepared is not None and "chunks" not in event.report.result.info:
                         steps = event.report.result.info.get("steps", 0)
                         shape = job_shape(job, info)
                         self.speeds.record_run(job, shape, event.report.result.timings, steps)
@@ -359,7 +371,16 @@ class Handlers:
         fit_seconds = result.timings.get("fit_seconds", 0.0)
         steps, total = info.get("steps", 0), info.get("total_steps", 0)
         epochs_done = info.get("epochs_run", 0)
-        if info.get("budget_stopped"):
+        chunks = info.get("chunks")
+        if chunks is not None:
+            written, clip_frames = info["frames_written"], chunks["plan"][-1][1]
+            headline = (
+                f"**{'Stopped' if written < clip_frames else 'Done'}**: "
+                f"{_plural(written, 'frame')} restored in {_plural(chunks['count'], 'chunk')} "
+                f"in {_seconds(fit_seconds)}; the frames below are {num_frames} evenly spaced "
+                "ones of the result."
+            )
+        elif info.get("budget_stopped"):
             headline = (
                 f"**Done within the time budget**: {steps} steps ({_plural(epochs_done, 'epoch')}"
                 f" complete) in {_seconds(fit_seconds)}."
@@ -373,12 +394,13 @@ class Handlers:
             headline = f"**Done**: {_plural(epochs_done, 'epoch')} in {_seconds(fit_seconds)}."
         lines = [
             headline,
-            f"{name} restored: {_plural(num_frames, 'frame')} at "
+            f"{name} restored: {_plural(info.get('frames_written', num_frames), 'frame')} at "
             f"{before.shape[2]}x{before.shape[1]}.",
         ]
         if report.metrics is None:
             lines.append("No ground truth for this corruption, so no metrics.")
-        lines += [f"Note: {note}" for note in report.prepared.notes + info.get("notes", [])]
+        notes = dict.fromkeys(report.prepared.notes + info.get("notes", []))  # once each, in order
+        lines += [f"Note: {note}" for note in notes]
         downloads = [
             str(report.outputs[key])
             for key in ("video", "compare", "model", "metrics")

@@ -31,6 +31,7 @@ from masks.user import IMAGE_SUFFIXES
 from restore.config import DEFAULT_METHODS, parse_duration, preset
 from restore.errors import InputError
 from restore.jobs import Job
+from restore.streamed import wants_chunks
 
 PROBLEMS: dict[str, str] = {
     "draw": "Draw on the first frame: paint over what should go",
@@ -170,7 +171,10 @@ def build_job(
         compare=True,
         save_model=True,
         quick_stop=True,
+        auto_chunk=True,  # a clip too long to restore whole is streamed in chunks
     )
+    if wants_chunks(job)[0]:
+        job.save_model = False  # one model per chunk: there is no single model to download
     if problem in ("boxes", "center"):
         job.mask = problem
     elif problem in ("draw", "upload") and not check_mask:

@@ -20,7 +20,8 @@ class Limits:
     """Bounds on one request; `build_app(limits=...)` takes another set (tests use small ones)."""
 
     max_upload_mb: float = 200.0  # largest uploaded file (Gradio refuses bigger uploads too)
-    max_frames: int = 300  # frames fitted after trimming (the cost grows with frames x epochs)
+    max_frames: int = 3000  # frames after trimming; beyond what fits in memory whole, the clip
+    # is restored in chunks (`restore.streamed.wants_chunks`): time grows with the frames
     max_long_side: int = 1280  # working resolution: longer side, px
     max_short_side: int = 720  # working resolution: shorter side, px
     min_side: int = 16  # working resolution: smallest side, px (the decoder upsamples 32x+)

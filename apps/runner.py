@@ -2,8 +2,9 @@
 
 The fit runs in its own thread so the Gradio handler stays free to stream progress, previews and
 the final result. The engine does all the work: this module only relays ``on_prepared`` /
-``on_progress``, asks the model for one frame every few epochs (``FitProgress.predict``, called
-inside the fit thread, where the model lives) and polls the session's stop flag.
+``on_progress`` / ``on_frames`` (a long clip restored in chunks), asks the model for one frame
+every few epochs (``FitProgress.predict``, called inside the fit thread, where the model lives)
+and polls the session's stop flag.
 
 Frames are ``(T, 3, H, W)`` float32 in [0, 1] until they are handed to Gradio as ``(H, W, 3)``
 uint8 through `restore.io.frames_to_uint8`.
@@ -66,6 +67,16 @@ class Phase:
 
 
 @dataclass
+class Frames:
+    """A long clip restored in chunks: ``done`` of ``total`` frames are finished and written."""
+
+    done: int
+    total: int
+    elapsed: float
+    eta: float
+
+
+@dataclass
 class Finished:
     report: JobReport
 
@@ -78,7 +89,7 @@ class Failed:
     bad_input: bool
 
 
-Event = Prepared | Step | Phase | Preview | Finished | Failed
+Event = Prepared | Step | Phase | Preview | Frames | Finished | Failed
 
 PREVIEW_SECONDS = 10.0
 """A preview at the first step, then at least this often (besides every few epochs)."""
@@ -155,11 +166,18 @@ def run_job_events(
         if stop.is_set() or progress.step == progress.total_steps:
             events.put(Phase("decoding the restored frames"))
 
+    started = time.monotonic()
+
+    def on_frames(done: int, total: int) -> None:
+        elapsed = time.monotonic() - started
+        events.put(Frames(done, total, elapsed, elapsed * (total - done) / max(done, 1)))
+
     def work() -> None:
         try:
             report = run_job(
                 job,
                 on_progress=on_progress,
+                on_frames=on_frames,
                 should_stop=stop.is_set,
                 on_prepared=on_prepared,
                 on_phase=lambda name: events.put(Phase(name)),

@@ -3,8 +3,8 @@
 Variants, all fitted through ``restore.api.restore`` with the same epochs, size and seed:
 ``hnerv`` (L2), ``+tat`` (hnerv-boost with GELU and 5x5 blocks, L2), ``+tat+snerv`` (TAT and
 sine SNeRV blocks, L2), ``hnerv+loss`` (hnerv with the boost loss), ``boost`` (hnerv-boost, all
-parts, boost loss), ``hnerv@time``: hnerv given as many epochs as fit in boost's wall time, and
-the ``nerv`` / ``nerv-boost`` pair.
+parts, boost loss), ``hnerv@time``: hnerv given as many epochs as fit in boost's wall time,
+the ``nerv`` / ``nerv-boost`` pair, and ``boost@lr1e-3``: the full boost at the old recipe's lr.
 Scores: raw whole-frame PSNR (network output against the clean frames), composited whole-frame
 PSNR, hole PSNR, and seconds per frame per epoch. It also times one 5x5 HNeRV block against the
 two 3x3 SNeRV convolutions that replace it, at equal widths (forward + backward).
@@ -40,7 +40,9 @@ VARIANTS: dict[str, tuple[str, dict, str]] = {
     "boost": ("hnerv-boost", {}, "boost"),
     "nerv": ("nerv", {}, "l2"),
     "nerv-boost": ("nerv-boost", {}, "boost"),
+    "boost@lr1e-3": ("hnerv-boost", {}, "boost"),
 }
+LEARNING_RATES = {"boost@lr1e-3": 1e-3}  # other variants: the engine's default (FitConfig.lr)
 
 
 def block_timing(width: int, size: int, repeats: int) -> dict[str, float]:
@@ -59,8 +61,10 @@ def block_timing(width: int, size: int, repeats: int) -> dict[str, float]:
     return times
 
 
-def run_variant(clean, made, method, options, loss, epochs, size, seed) -> dict:
-    config = preset("balanced", method=method, epochs=epochs, model_size=size, loss=loss, seed=seed)
+def run_variant(clean, made, method, options, loss, epochs, size, seed, lr=None) -> dict:
+    config = preset(
+        "balanced", method=method, epochs=epochs, model_size=size, loss=loss, seed=seed, lr=lr
+    )
     config.model.options = dict(options)
     config.work_size = "full"
     result = restore(made.corrupted, made.mask, config, task="inpaint")
@@ -69,6 +73,7 @@ def run_variant(clean, made, method, options, loss, epochs, size, seed) -> dict:
         "method": method,
         "options": options,
         "loss": loss,
+        "lr": config.fit.lr,
         "epochs": epochs,
         "parameters": result.info["size"]["total"],
         "recoveries": result.info["recoveries"],
@@ -128,8 +133,9 @@ def main() -> None:
         else:
             method, options, loss = VARIANTS[name]
             epochs = arguments.epochs
+        lr = LEARNING_RATES.get(name)
         row = run_variant(
-            clean, made, method, options, loss, epochs, arguments.size, arguments.seed
+            clean, made, method, options, loss, epochs, arguments.size, arguments.seed, lr
         )
         report["variants"][name] = row
         print(name, json.dumps(row), flush=True)

@@ -124,8 +124,12 @@ def auto_chunk_frames(
     Returns:
         At least 8 frames (a chunk shorter than that gives propagation nothing to look at).
     """
-    per_frame = FRAME_BUFFERS["neural" if neural else "classical"] * 3 * height * width * 4
-    return max((memory_bytes - model_bytes) // per_frame, 8)
+    return max((memory_bytes - model_bytes) // working_bytes(1, height, width, neural=neural), 8)
+
+
+def working_bytes(num_frames: int, height: int, width: int, *, neural: bool) -> int:
+    """Planned working memory (bytes) of restoring ``num_frames`` frames at once."""
+    return num_frames * FRAME_BUFFERS["neural" if neural else "classical"] * 3 * height * width * 4
 
 
 @dataclass

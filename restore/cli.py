@@ -287,7 +287,7 @@ def _job_from_options(task: str, options: dict[str, Any]):
         task=task,
         config=config,
         resize=parse_resize(resize) if resize else None,
-        auto_chunk=True,  # a long clip is streamed in chunks (the app keeps whole clips)
+        auto_chunk=True,  # a long clip is streamed in chunks (so is the app's)
         **options,
     )
 

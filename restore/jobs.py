@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 import masks
@@ -32,6 +33,7 @@ from restore.io import (
     check_output_path,
     read_video,
     side_by_side,
+    uint8_to_frames,
     write_frames,
     write_video,
 )
@@ -70,7 +72,7 @@ class Job:
     chunk_overlap: int = DEFAULT_OVERLAP  # frames shared (cross-faded) by neighbouring chunks
     scheduler: str | None = None  # run the chunks on Dask: "local" or "tcp://HOST:PORT"
     workers: int = 2  # worker processes of a `--scheduler local` cluster
-    auto_chunk: bool = False  # stream a clip too long to hold whole (CLI: on; app: whole clips)
+    auto_chunk: bool = False  # stream a clip too long to restore whole (the CLI and the app: on)
 
 
 @dataclass
@@ -201,10 +203,11 @@ def run_job(
     """Run one job end to end and write its outputs atomically.
 
     A job that names ``chunk_frames`` or a ``scheduler``, or sets ``auto_chunk`` for a clip too
-    long to hold whole (`restore.streamed.WHOLE_CLIP_BYTES`), is streamed chunk by chunk
+    long to hold whole (`restore.streamed.WHOLE_CLIP_MEMORY`), is streamed chunk by chunk
     (`restore.streamed`): then
-    ``on_frames(done, total)`` follows the finished frames, and the report's result holds no
-    frames (they went to the file as they were finished).
+    ``on_frames(done, total)`` follows the finished frames, ``should_stop`` also ends the run
+    after the chunk in progress, and the report's result holds only a sample of the frames (they
+    went to the file as they were finished; `_run_chunked`).
 
     Raises:
         InputError: bad input (path, video, mask, options); nothing has been written then.
@@ -221,7 +224,7 @@ def run_job(
         )
     chunked, info = wants_chunks(job)
     if chunked:
-        return _run_chunked(job, paths, info, on_prepared, on_frames)
+        return _run_chunked(job, paths, info, on_prepared, on_frames, should_stop)
     prepared = prepare_input(job)
     if on_prepared is not None:
         on_prepared(prepared)
@@ -303,8 +306,13 @@ def run_job(
     return JobReport(paths, metrics, result, prepared, report["job_timings"])
 
 
-def _run_chunked(job, paths, info, on_prepared, on_frames) -> JobReport:
-    """The streamed path of `run_job` (`restore.streamed.run_chunked_job`)."""
+def _run_chunked(job, paths, info, on_prepared, on_frames, should_stop) -> JobReport:
+    """The streamed path of `run_job` (`restore.streamed.run_chunked_job`).
+
+    The report's ``prepared.corrupted`` and ``result.restored`` hold up to
+    `restore.streamed.DISPLAY_SAMPLES` evenly spaced frames (the rest went to the file), their
+    clip indices in ``result.info["sample_indices"]``.
+    """
     notes: list[str] = []
 
     def on_notes(found: list[str]) -> None:
@@ -312,18 +320,36 @@ def _run_chunked(job, paths, info, on_prepared, on_frames) -> JobReport:
         if on_prepared is not None:
             on_prepared(PreparedInput(torch.empty(0), None, None, 0.0, list(found)))
 
-    report = run_chunked_job(job, paths, info=info, on_frames=on_frames, on_notes=on_notes)
+    samples: list = []
+    report = run_chunked_job(
+        job,
+        paths,
+        info=info,
+        on_frames=on_frames,
+        on_notes=on_notes,
+        should_stop=should_stop,
+        samples=samples,
+    )
     atomic_write_text(paths["metrics"], json.dumps(report, indent=2, default=str))
     config = {"job": _job_dict(job), "config": job.config.to_dict()}
     atomic_write_text(paths["config"], json.dumps(config, indent=2, default=str))
     height, width = report["size"]
+
+    def stacked(which: int) -> torch.Tensor:
+        if not samples:
+            return torch.empty(0, 3, height, width)
+        return uint8_to_frames(np.stack([sample[which] for sample in samples]))
+
+    details = {
+        "notes": report["notes"],
+        "chunks": report["chunks"],
+        "sample_indices": [sample[0] for sample in samples],
+        "frames_written": report["frames_written"],
+    }
     result = MethodResult(
-        restored=torch.empty(0, 3, height, width),
-        timings=report["timings"],
-        info={"notes": report["notes"], "chunks": report["chunks"]},
-        stopped=report["stopped"],
+        restored=stacked(2), timings=report["timings"], info=details, stopped=report["stopped"]
     )
-    prepared = PreparedInput(torch.empty(0, 3, height, width), None, None, report["fps"], notes)
+    prepared = PreparedInput(stacked(1), None, None, report["fps"], notes)
     return JobReport(paths, report["scores"], result, prepared, report["job_timings"])
 
 

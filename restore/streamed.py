@@ -1,7 +1,7 @@
 """Chunked, streamed file jobs: long clips restored in bounded memory, optionally on a cluster.
 
 `run_chunked_job` is what `restore.jobs.run_job` does for a clip too long to hold whole
-(`WHOLE_CLIP_BYTES`), or when ``--chunk-frames`` / ``--scheduler`` ask for it: frames are decoded
+(`WHOLE_CLIP_MEMORY`), or when ``--chunk-frames`` / ``--scheduler`` ask for it: frames are decoded
 chunk by chunk (`restore.io.streaming`), each chunk gets its holes (`masks.make_mask`) or noise
 (`masks.corrupt`) and is restored on its own with
 `restore.api.restore` (`restore_chunk`, in this process or on Dask workers, `restore.cluster`),
@@ -20,6 +20,7 @@ and kept as booleans (one byte per pixel).
 from __future__ import annotations
 
 import dataclasses
+import os
 import resource
 import sys
 import time
@@ -40,12 +41,13 @@ from restore.chunks import (
     FinishedFrames,
     auto_chunk_frames,
     plan_chunks,
+    working_bytes,
 )
 from restore.config import RestoreConfig
 from restore.errors import InputError
 from restore.io import side_by_side, write_frames
 from restore.io.streaming import VideoInfo, VideoWriter, iter_frames, probe_video
-from restore.io.video import uint8_to_frames
+from restore.io.video import frames_to_uint8, uint8_to_frames
 from restore.methods import get_method
 from restore.metrics import _psnr_from_mse, ssim_per_frame
 
@@ -66,29 +68,44 @@ def chunk_plan(job: Any, info: VideoInfo, memory_bytes: int | None = None) -> li
     return plan_chunks(info.num_frames, frames, job.chunk_overlap)
 
 
-WHOLE_CLIP_BYTES = 2**30
-"""A clip whose float32 frames would take more than this is chunked without being asked (1 GiB:
-500 frames at 640x272, 220 at 854x480). Shorter clips keep the whole-clip job, whose methods see
-every frame at once (a neural fit in particular shares one representation over the clip)."""
+def _half_of_physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows): assume 16 GiB
+        return 8 * 2**30
+
+
+WHOLE_CLIP_MEMORY = _half_of_physical_memory()
+"""A clip whose whole-clip restoration is planned to need more than this (half of this machine's
+memory; `restore.chunks.working_bytes`, about 20 frame-sized float32 buffers per frame) is
+chunked without being asked: 24 GiB of RAM keep up to about 300 frames at 640x272 whole, 110 at
+854x480. Shorter clips keep the whole-clip job, whose methods see every frame at once (a neural
+fit in particular shares one representation over the clip)."""
 
 
 def wants_chunks(job: Any) -> tuple[bool, VideoInfo | None]:
     """Whether ``job`` runs chunked: asked for (``chunk_frames``, ``scheduler``), or allowed
-    (``auto_chunk``) and its clip's float32 frames would exceed `WHOLE_CLIP_BYTES`. Also returns
-    the probed `VideoInfo` (None when nothing was probed)."""
+    (``auto_chunk``) and restoring its clip whole would need more than `WHOLE_CLIP_MEMORY`. Also
+    returns the probed `VideoInfo` (None when nothing was probed)."""
     if job.chunk_frames is not None or job.scheduler is not None:
         return True, None
     if not job.auto_chunk:
         return False, None
     info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    whole_clip = info.num_frames * 3 * info.height * info.width * 4
-    return whole_clip > WHOLE_CLIP_BYTES and len(chunk_plan(job, info)) > 1, info
+    neural = get_method(job.config.method).neural
+    whole_clip = working_bytes(info.num_frames, info.height, info.width, neural=neural)
+    return whole_clip > WHOLE_CLIP_MEMORY and len(chunk_plan(job, info)) > 1, info
 
 
 def restore_chunk(
-    corrupted: torch.Tensor, mask: torch.Tensor | None, config: RestoreConfig, task: str
+    corrupted: torch.Tensor,
+    mask: torch.Tensor | None,
+    config: RestoreConfig,
+    task: str,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Restores one chunk (`restore.api.restore`); importable, so Dask workers can run it.
+    ``should_stop`` (in this process only) ends a neural fit early, as in a whole-clip run.
 
     Returns:
         The restored frames ``(n, 3, H, W)`` and a small summary (seconds, notes, stopped).
@@ -96,7 +113,7 @@ def restore_chunk(
     started = time.perf_counter()
     if mask is not None and not bool((mask > 0.5).any()):
         return corrupted, {"seconds": 0.0, "notes": [], "stopped": False, "skipped": True}
-    result = restore(corrupted, mask, config, task=task)
+    result = restore(corrupted, mask, config, task=task, should_stop=should_stop)
     summary = {
         "seconds": time.perf_counter() - started,
         "notes": list(result.info.get("notes", [])),
@@ -213,6 +230,22 @@ class RunningScores:
         return scores
 
 
+DISPLAY_SAMPLES = 60
+"""Frames a chunked run keeps for display when asked (``samples``): a few MB at 640x272."""
+
+
+def _keep_samples(
+    samples: list[tuple[int, np.ndarray, np.ndarray]], finished: FinishedFrames, every: int
+) -> None:
+    """Appends the ``every``-th frames of ``finished`` as uint8 ``(index, input, restored)``."""
+    for offset in range((-finished.start) % every, finished.restored.shape[0], every):
+        before, after = (
+            frames_to_uint8(frames[offset : offset + 1])[0]
+            for frames in (finished.corrupted, finished.restored)
+        )
+        samples.append((finished.start + offset, before, after))
+
+
 def _peak_rss_mib() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
@@ -225,6 +258,8 @@ def run_chunked_job(
     info: VideoInfo | None = None,
     on_frames: Callable[[int, int], None] | None = None,
     on_notes: Callable[[list[str]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    samples: list[tuple[int, np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, Any]:
     """Runs a `restore.jobs.Job` chunk by chunk and writes its outputs (see the module doc).
 
@@ -234,6 +269,11 @@ def run_chunked_job(
         info: the clip's `VideoInfo` if it was probed already.
         on_frames: called with ``(frames done, frames in all)`` as finished frames are written.
         on_notes: called once with the notes known before the first chunk is restored.
+        should_stop: polled during each fit and after each chunk; True ends the fit of the chunk
+            in progress (in this process) and restores no further chunk: the output then holds
+            the frames finished so far (said in the notes and ``frames_written``).
+        samples: if given, receives ``(frame index, input, restored)`` uint8 ``(H, W, 3)`` for up
+            to `DISPLAY_SAMPLES` evenly spaced frames (what the app shows after a long run).
 
     Returns:
         The metrics report (what ``<stem>.metrics.json`` holds), with a ``chunks`` section.
@@ -292,6 +332,8 @@ def run_chunked_job(
     scores = RunningScores(ssim_every) if synthetic else None
     chunk_summaries: list[dict[str, Any]] = []
     done = 0
+    stopped_early = False
+    sample_every = max(-(-info.num_frames // DISPLAY_SAMPLES), 1)
     with (
         VideoWriter(paths["video"], info.fps) as writer,
         _optional_writer(paths.get("compare"), info.fps) as compare,
@@ -299,7 +341,7 @@ def run_chunked_job(
     ):
         if client is None:
             chunk_config = budgeted(config, 1)
-            results = (restore_chunk(*args) for args in inputs())
+            results = (restore_chunk(*args, should_stop) for args in inputs())
         else:
             from restore.cluster import ordered_map
 
@@ -322,10 +364,22 @@ def run_chunked_job(
                 _write_preview(paths["preview"], corrupted[0], holes[0])
             if scores is not None:
                 scores.add(finished)
+            if samples is not None:
+                _keep_samples(samples, finished, sample_every)
             chunk_summaries.append({"start": chunk.start, "stop": chunk.stop, **summary})
             done += finished.restored.shape[0]
             if on_frames is not None:
                 on_frames(done, info.num_frames)
+            if should_stop is not None and should_stop() and chunk.index + 1 < len(chunks):
+                stopped_early = True
+                break
+        if stopped_early:
+            notes.append(
+                f"stopped: the output holds the first {done} of {info.num_frames} frames "
+                f"({len(chunk_summaries)} of {len(chunks)} chunks)"
+            )
+            if hasattr(results, "close"):
+                results.close()  # no further chunk is read or sent to the cluster
     seconds = time.perf_counter() - started
     chunk_notes = sorted({note for summary in chunk_summaries for note in summary["notes"]})
     notes += chunk_notes
@@ -342,7 +396,8 @@ def run_chunked_job(
         "fps": info.fps,
         "timings": {"fit_seconds": sum(s["seconds"] for s in chunk_summaries)},
         "job_timings": {"total_seconds": seconds, "time_budget": job.config.time_budget},
-        "stopped": any(s["stopped"] for s in chunk_summaries),
+        "stopped": stopped_early or any(s["stopped"] for s in chunk_summaries),
+        "frames_written": done,
         "notes": notes,
         "scores": None if scores is None else scores.summary(job.task == "inpaint"),
         "chunks": {

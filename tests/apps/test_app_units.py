@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from apps.cli import launch
@@ -20,9 +21,19 @@ from apps.limits import (
     parse_working_resolution,
     probe_video,
 )
-from apps.runner import Failed, Finished, Phase, Prepared, Preview, Step, run_job_events
+from apps.runner import (
+    Failed,
+    Finished,
+    Frames,
+    Phase,
+    Prepared,
+    Preview,
+    Step,
+    run_job_events,
+)
 from apps.sessions import SessionStore
 from restore.errors import InputError
+from restore.io import read_video, write_video
 from restore.jobs import prepare_input
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
@@ -75,12 +86,12 @@ def test_limits_say_how_to_get_under_them() -> None:
         "clip.mp4 is 1920x1080; the limit is 1280x720 — choose a working resolution under "
         "Advanced (e.g. 720p)"
     )
-    long = VideoInfo("long.mp4", 640, 360, 25.0, 1000)
-    with pytest.raises(InputError, match="has 1000 frames .* set 'number of frames' under Adv"):
+    long = VideoInfo("long.mp4", 640, 360, 25.0, 4000)
+    with pytest.raises(InputError, match="has 4000 frames .* set 'number of frames' under Adv"):
         check_request(long, resize=None, start=0, max_frames=None, limits=limits)
     assert check_request(long, resize=None, start=10, max_frames=50, limits=limits) == 50
-    with pytest.raises(InputError, match="first frame 1000 is outside the video"):
-        check_request(long, resize=None, start=1000, max_frames=None, limits=limits)
+    with pytest.raises(InputError, match="first frame 4000 is outside the video"):
+        check_request(long, resize=None, start=4000, max_frames=None, limits=limits)
 
 
 def test_probe_refuses_large_and_unreadable_files(tmp_path: Path, clip_path: Path) -> None:
@@ -238,6 +249,35 @@ def test_stop_flag_ends_the_fit_with_a_result(
             stop.set()
     assert isinstance(event, Finished) and event.report.result.stopped
     assert event.report.outputs["video"].is_file()
+
+
+def test_a_long_clip_is_restored_in_chunks_with_frame_progress(
+    clip_path: Path, store: SessionStore, guard: UploadGuard, tmp_path: Path, monkeypatch
+) -> None:
+    import restore.streamed as streamed
+    from apps.handlers import Handlers
+
+    six = read_video(clip_path).frames
+    long_clip = write_video(tmp_path / "long.mp4", torch.cat([six, six.flip(0), six, six[:2]]), 6)
+    # This machine "holds" 8 frames at a time: the 20-frame clip is chunked, as a long one is.
+    monkeypatch.setattr(streamed, "WHOLE_CLIP_MEMORY", 1000)
+    monkeypatch.setattr(streamed, "DEFAULT_CHUNK_MEMORY", 8 * 20 * 3 * 72 * 128 * 4)
+    session = store.get("visitor")
+    request = small_request(long_clip, problem="center", epochs=2)
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    assert job.auto_chunk and not job.save_model  # no single model to download
+    events = list(run_job_events(job, threading.Event()))
+    assert isinstance(events[-1], Finished)
+    progress = [(event.done, event.total) for event in events if isinstance(event, Frames)]
+    assert progress[-1] == (20, 20) and len(progress) == 3  # one event per chunk
+    assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+    report = events[-1].report
+    assert report.result.info["chunks"]["count"] == 3
+    assert report.result.restored.shape == (20, 3, 72, 128)  # all 20 kept for the slider
+    status, _, video, pair, _, metrics, downloads = Handlers()._finished(report, session, "long")
+    assert status.startswith("**Done**: 20 frames restored in 3 chunks")
+    assert Path(video).is_file() and Path(pair[0]).is_file() and Path(pair[1]).is_file()
+    assert not any(path.endswith(".model.pt") for path in downloads)
 
 
 def test_engine_errors_become_messages(clip_path: Path, store: SessionStore, guard) -> None:

@@ -31,6 +31,12 @@ def _rss_bytes() -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
+def _telea_job(source: Path, output: Path, **fields) -> Job:
+    """An inpainting job of the smoke preset's Telea (seconds per run)."""
+    config = preset("smoke", method="telea")
+    return Job(input=source, task="inpaint", config=config, output=output, **fields)
+
+
 def test_streamed_write_of_a_long_clip_keeps_memory_flat(tmp_path) -> None:
     height, width, chunk, chunks = 144, 192, 25, 12  # 300 frames: 100 MB as float32
     path = tmp_path / "long.mp4"
@@ -96,6 +102,36 @@ def test_chunked_inpaint_keeps_frames_size_fps_and_known_pixels(tmp_path, method
     assert scores["psnr_holes"] > metrics["scores"]["input"]["psnr_holes"]
 
 
+def test_chunked_run_keeps_display_samples_and_stops_after_a_chunk(tmp_path) -> None:
+    import restore.streamed as streamed
+
+    source = write_video(tmp_path / "in.mp4", _moving_square(23, 40, 64), 12.0)
+    job = _telea_job(source, tmp_path / "out.mp4", mask="center", chunk_frames=9, chunk_overlap=3)
+    job.save_frames = True
+    report = run_job(job)
+    # Up to DISPLAY_SAMPLES (60) frames: all 23 here, in order, the ones written to the file.
+    assert report.result.info["sample_indices"] == list(range(23))
+    written = read_video(report.outputs["frames"]).frames
+    assert torch.allclose(report.result.restored, written, atol=0.5 / 255)
+    assert report.prepared.corrupted.shape == (23, 3, 40, 64)
+    assert float(report.prepared.corrupted[:, :, 15:25, 24:40].max()) == 0.0  # the centre hole
+
+    job.output = tmp_path / "stopped.mp4"
+    job.save_frames = False
+    calls = []
+    stop_after_first_chunk = lambda: bool(calls)  # noqa: E731 - a flag the run polls
+    stopped = run_job(
+        job, on_frames=lambda done, total: calls.append(done), should_stop=stop_after_first_chunk
+    )
+    first_chunk_frames = calls[0]  # the first chunk less the overlap it shares with the next
+    assert calls == [first_chunk_frames] and 0 < first_chunk_frames < 23
+    assert probe_video(job.output).num_frames == first_chunk_frames
+    assert stopped.result.stopped and stopped.result.info["frames_written"] == first_chunk_frames
+    notes = " ".join(stopped.result.info["notes"])
+    assert f"stopped: the output holds the first {first_chunk_frames} of 23 frames" in notes
+    assert streamed.DISPLAY_SAMPLES == 60
+
+
 def test_whole_clip_and_one_chunk_give_the_same_video(tmp_path) -> None:
     source = write_video(tmp_path / "in.mp4", _moving_square(10, 32, 48), 10.0)
     outputs = []
@@ -115,15 +151,7 @@ def test_whole_clip_and_one_chunk_give_the_same_video(tmp_path) -> None:
 
 def test_chunked_job_refuses_save_model(tmp_path) -> None:
     source = write_video(tmp_path / "in.mp4", _moving_square(10, 32, 48), 10.0)
-    job = Job(
-        input=source,
-        task="inpaint",
-        config=preset("smoke", method="telea"),
-        output=tmp_path / "out.mp4",
-        mask="boxes",
-        chunk_frames=5,
-        save_model=True,
-    )
+    job = _telea_job(source, tmp_path / "out.mp4", mask="boxes", chunk_frames=5, save_model=True)
     with pytest.raises(InputError, match="--save-model"):
         run_job(job)
     assert not (tmp_path / "out.mp4").exists()
@@ -136,7 +164,7 @@ def test_only_long_clips_are_chunked_without_being_asked(tmp_path, monkeypatch) 
     job = Job(input=source, task="inpaint", config=preset("smoke", method="telea"), mask="boxes")
     job.auto_chunk = True
     assert streamed.wants_chunks(job)[0] is False
-    monkeypatch.setattr(streamed, "WHOLE_CLIP_BYTES", 1000)
+    monkeypatch.setattr(streamed, "WHOLE_CLIP_MEMORY", 1000)
     monkeypatch.setattr(streamed, "DEFAULT_CHUNK_MEMORY", 20 * 3 * 32 * 48 * 4 * 10)
     chunked, info = streamed.wants_chunks(job)
     assert chunked and info.num_frames == 30
