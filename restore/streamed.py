@@ -378,8 +378,7 @@ def run_chunked_job(
                 f"stopped: the output holds the first {done} of {info.num_frames} frames "
                 f"({len(chunk_summaries)} of {len(chunks)} chunks)"
             )
-            if hasattr(results, "close"):
-                results.close()  # no further chunk is read or sent to the cluster
+            results.close()  # a generator either way: no further chunk is read or sent
     seconds = time.perf_counter() - started
     chunk_notes = sorted({note for summary in chunk_summaries for note in summary["notes"]})
     notes += chunk_notes
