@@ -110,7 +110,8 @@ METHODS: dict[str, Method] = {
             "hybrid",
             ("inpaint",),
             run_hybrid,
-            "flow-guided propagation where it is confident, HNeRV fitted to it for the rest",
+            "flow-guided propagation where it is confident, HNeRV fitted to it for the rest, holes "
+            "steadied over time",
             neural=True,
         ),
         Method(

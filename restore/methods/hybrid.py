@@ -452,7 +452,8 @@ def hybrid_inpaint(
         # A fusion pass over both fills costs about one propagation: keep that much for it,
         # but never more than half of what the fit would get.
         left = time_budget - propagation_seconds
-        fit_budget = time_budget - min(options.temporal_passes * propagation_seconds / 2, left / 2)
+        reserve = min(options.temporal_passes * propagation_seconds / 2, max(left, 0.0) / 2)
+        fit_budget = time_budget - reserve
     weights = pseudo_target_weights(
         fit_mask, fit_maps, options.pseudo_weight, confidence_weighting=options.confidence_weighting
     )
