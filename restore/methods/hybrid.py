@@ -346,6 +346,7 @@ def fuse_holes(
     check: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
     frames: torch.Tensor,
     deadline: float | None = None,
+    pass_seconds: float = 0.0,
 ) -> tuple[torch.Tensor, int]:
     """Steadies the holes of ``restored`` by flow-compensated temporal fusion, pass by pass.
 
@@ -360,7 +361,10 @@ def fuse_holes(
             pixels missing too, its mask, and the validation pixels. A pass is kept only if the
             same pass over ``held_out_filled`` lowers its error there; None keeps every pass.
         frames: ``(T, 3, H, W)`` the input (known pixels, and the truth on validation pixels).
-        deadline: ``time.perf_counter()`` value after which no pass starts.
+        deadline: ``time.perf_counter()`` value by which the passes must be done: a pass
+            starts only if the last one's duration (before the first: ``pass_seconds``) still
+            fits before it.
+        pass_seconds: Expected seconds of the first pass.
 
     Returns:
         ``(fused clip, passes kept)``.
@@ -370,7 +374,8 @@ def fuse_holes(
     error = None if check is None else _held_out_error(check[0], frames, check[2])
     kept = 0
     for _ in range(passes):
-        if deadline is not None and time.perf_counter() > deadline:
+        started = time.perf_counter()
+        if deadline is not None and started + pass_seconds > deadline:
             break
         if check is not None:
             held_out_filled, fit_mask, held_out = check
@@ -381,6 +386,7 @@ def fuse_holes(
             check, error = (trial, fit_mask, held_out), trial_error
         restored = composite(fuse_temporal(restored, FUSION_SIGMA), frames, mask)
         kept += 1
+        pass_seconds = time.perf_counter() - started
     return restored, kept
 
 
@@ -447,13 +453,15 @@ def hybrid_inpaint(
         held_out, fit_mask, fit_propagated, fit_maps = None, mask, propagated, maps
     propagation_seconds = time.perf_counter() - started
 
+    # A fusion pass over both fills costs about what the two propagations cost together.
+    pass_seconds = propagation_seconds
     fit_budget = time_budget
     if time_budget is not None and options.temporal_passes:
-        # A fusion pass over both fills costs about one propagation: keep that much for it,
-        # but never more than half of what the fit would get.
-        left = time_budget - propagation_seconds
-        reserve = min(options.temporal_passes * propagation_seconds / 2, max(left, 0.0) / 2)
-        fit_budget = time_budget - reserve
+        # Keep time for as many whole passes as fit in half of what the fit would get; none
+        # when not even one fits (then the fit keeps it all and no pass runs).
+        left = max(time_budget - propagation_seconds, 0.0)
+        passes = min(options.temporal_passes, int(left / 2 // max(pass_seconds, 1e-6)))
+        fit_budget = time_budget - passes * pass_seconds
     weights = pseudo_target_weights(
         fit_mask, fit_maps, options.pseudo_weight, confidence_weighting=options.confidence_weighting
     )
@@ -508,7 +516,13 @@ def hybrid_inpaint(
     deadline = None if time_budget is None else started + time_budget
     fusion_started = time.perf_counter()
     restored, fusion_passes = fuse_holes(
-        restored, mask, options.temporal_passes, check=check, frames=frames, deadline=deadline
+        restored,
+        mask,
+        options.temporal_passes,
+        check=check,
+        frames=frames,
+        deadline=deadline,
+        pass_seconds=pass_seconds,
     )
     fusion_seconds = time.perf_counter() - fusion_started
 

@@ -6,6 +6,8 @@ the hybrid's compositing, options and, on real DAVIS frames, that it beats its c
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 
@@ -306,3 +308,18 @@ def test_a_fusion_pass_is_kept_only_if_it_lowers_the_validation_error(
     )
     assert kept == 0
     assert torch.equal(unchanged, filled)
+
+
+def test_no_fusion_pass_starts_that_would_end_after_the_deadline(
+    blackswan_small: torch.Tensor,
+) -> None:
+    clean = blackswan_small
+    mask = center_mask(clean.shape[0], 72, 128)
+    corrupted = clean * (1 - mask)
+    filled = telea(corrupted, mask)
+    soon = time.perf_counter() + 60.0
+    late, kept = fuse_holes(filled, mask, 3, frames=corrupted, deadline=soon, pass_seconds=120.0)
+    assert kept == 0
+    assert torch.equal(late, filled)
+    _, kept = fuse_holes(filled, mask, 3, frames=corrupted, deadline=soon, pass_seconds=0.1)
+    assert kept == 3
