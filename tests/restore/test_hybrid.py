@@ -271,13 +271,18 @@ def test_hybrid_beats_propagation_and_telea_on_real_frames(blackswan_small: torc
     assert hybrid_score > max(propagation_score, telea_score) + MARGIN_DB
 
 
+def _telea_centre_fill(clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The centre box of a 128x72 clip: its mask, the corrupted clip and a Telea fill of it."""
+    mask = center_mask(clean.shape[0], 72, 128)
+    corrupted = clean * (1 - mask)
+    return mask, corrupted, telea(corrupted, mask)
+
+
 def test_fusing_the_holes_steadies_a_telea_fill_on_real_frames(
     blackswan_small: torch.Tensor,
 ) -> None:
     clean = blackswan_small
-    mask = center_mask(clean.shape[0], 72, 128)
-    corrupted = clean * (1 - mask)
-    filled = telea(corrupted, mask)  # frame by frame: it flickers in the hole
+    mask, corrupted, filled = _telea_centre_fill(clean)  # frame by frame: it flickers in the hole
     fused, kept = fuse_holes(filled, mask, 3, frames=corrupted)
     assert kept == 3
     known = (mask == 0).expand_as(clean)
@@ -291,11 +296,9 @@ def test_a_fusion_pass_is_kept_only_if_it_lowers_the_validation_error(
     blackswan_small: torch.Tensor,
 ) -> None:
     clean = blackswan_small
-    mask = center_mask(clean.shape[0], 72, 128)
-    corrupted = clean * (1 - mask)
+    mask, corrupted, filled = _telea_centre_fill(clean)
     held_out = validation_holes(mask)
     fit_mask = torch.maximum(mask, held_out)
-    filled = telea(corrupted, mask)
     spatial = telea(corrupted, fit_mask)
     checked, kept = fuse_holes(
         filled, mask, 4, frames=corrupted, check=(spatial, fit_mask, held_out)
@@ -314,9 +317,7 @@ def test_no_fusion_pass_starts_that_would_end_after_the_deadline(
     blackswan_small: torch.Tensor,
 ) -> None:
     clean = blackswan_small
-    mask = center_mask(clean.shape[0], 72, 128)
-    corrupted = clean * (1 - mask)
-    filled = telea(corrupted, mask)
+    mask, corrupted, filled = _telea_centre_fill(clean)
     soon = time.perf_counter() + 60.0
     late, kept = fuse_holes(filled, mask, 3, frames=corrupted, deadline=soon, pass_seconds=120.0)
     assert kept == 0
