@@ -161,7 +161,13 @@ def davis(
             seed=seed,
             time_budget=parse_duration(time_budget) if time_budget else None,
         )
-        method_names = _split(methods) or _split(DEFAULT_METHODS[task_kind(task)])
+        from restore.methods import parse_method, split_specs
+
+        # Each spec (``hybrid:network=none``) is checked here and keeps its own records.
+        method_names = [
+            str(parse_method(spec))
+            for spec in split_specs(methods or "") or [DEFAULT_METHODS[task_kind(task)]]
+        ]
         plan = plan_batch(
             davis_root=root,
             task=task,

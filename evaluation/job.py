@@ -44,10 +44,9 @@ from evaluation.records import (
 from evaluation.scoring import curve_point, score_restoration
 from evaluation.tasks import make_task_input, task_kind
 from restore.api import restore
-from restore.config import preset
 from restore.device import describe_device, pick_device
 from restore.fit import FitProgress
-from restore.methods import get_method
+from restore.methods import get_method, method_config
 
 EpochCallback = Callable[[int, int], None]
 """`on_epoch(epoch, epochs)`: a neural fit finished its 1-based `epoch` out of `epochs`."""
@@ -193,7 +192,7 @@ def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
         sequence=job.sequence,
         resolution=job.resolution,
     )
-    config = preset(
+    config = method_config(
         profile.preset,
         method=job.method,
         model_size=profile.model_size,

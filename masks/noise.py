@@ -12,16 +12,8 @@ Kinds (all pure functions of the video, the level and a seed):
 
 Impulse kinds also return the mask of the pixels they hit, so the engine can treat a known mask as
 inpainting (HNeRV eq. 2). NeRV does not publish its noise densities; the default levels here were
-chosen so that they give corrupted inputs close to NeRV's "baseline" row
-(white 27.85, black 28.29, salt & pepper 27.95, random 30.95 dB); measured on DAVIS blackswan,
-50 frames at 432x240 (cv2.INTER_AREA), mean per-frame PSNR, seed 0:
-
-    kind         default level   input PSNR (dB)   NeRV baseline (dB)
-    gaussian     0.04 (sigma)    27.99             -
-    salt-pepper  0.005           28.02             27.95
-    white        0.0035          27.95             27.85
-    black        0.0085          28.31             28.29
-    random       0.005           31.23             30.95
+chosen so that they give corrupted inputs close to NeRV's "baseline" row (its Table 5) on DAVIS
+blackswan; the levels and the input PSNRs they give are in docs/corruptions.md.
 
 PSNR depends on the content (white noise costs more on a dark frame), so other videos differ.
 """

@@ -21,10 +21,10 @@ from restore.chunks import DEFAULT_OVERLAP
 from restore.config import (
     DEFAULT_METHODS,
     DEFAULT_PRESET,
+    FRONT_END_OPTIONS,
     PRESETS,
-    parse_duration,
-    parse_work_size,
-    preset,
+    FrontEndOption,
+    load_config,
 )
 from restore.errors import ExitOnBadInput
 
@@ -39,53 +39,33 @@ Output = Annotated[
     typer.Option("-o", "--output", help="Restored video (.mp4); sidecars share its stem."),
 ]
 Epochs = Annotated[int | None, typer.Option(help="Training epochs (default: the preset's).")]
-Device = Annotated[str | None, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")]
+Device = Annotated[str | None, typer.Option(help=FRONT_END_OPTIONS["device"].help)]
 Debug = Annotated[bool, typer.Option(help="Show tracebacks.")]
 
-# The run options every restoring command takes, each declared once: a None default lets the
-# preset decide (`restore.config.preset`, whose OVERRIDES map these names into the config tree).
+
+def _config_option(entry: FrontEndOption) -> Any:
+    """A typer option for a config field, from its declaration (``restore.config``)."""
+    kind = (
+        str if entry.parse is not None or entry.type not in (int, float, str, bool) else entry.type
+    )
+    flag = "--" + entry.name.replace("_", "-")
+    return Annotated[kind | None, typer.Option(flag, help=entry.help)]
+
+
+# The run options every restoring command takes: the config's (generated from the fields'
+# declarations; a None default lets the preset decide) and the job's, declared here.
 RUN_OPTIONS: dict[str, Any] = {
     "preset_name": Annotated[
         str | None,
         typer.Option("--preset", help=f"{' | '.join(PRESETS)} (default {DEFAULT_PRESET})."),
     ],
-    "method": Annotated[
-        str | None, typer.Option(help="Method (see `restore methods`; default: the preset's).")
+    "config_file": Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="Replay a saved run: its *.config.json (options given here win)."
+        ),
     ],
-    "epochs": Epochs,
-    "model_size": Annotated[
-        float | None, typer.Option(help="Model size in millions of parameters, e.g. 0.75.")
-    ],
-    "batch_size": Annotated[int | None, typer.Option(help="Frames per optimizer step.")],
-    "loss": Annotated[
-        str | None,
-        typer.Option(help="l2 | l1 | ssim | ms-ssim | l1+ssim | boost (default: the method's)."),
-    ],
-    "grad_clip": Annotated[
-        float | None,
-        typer.Option(help="Clip the gradient norm to this (default 1; 1e9 turns it off)."),
-    ],
-    "strides": Annotated[str | None, typer.Option(help="Decoder strides, e.g. 5,3,2,2,2 (auto).")],
-    "channels_last": Annotated[
-        bool | None, typer.Option(help="NHWC convolutions (speed differs by machine: measure).")
-    ],
-    "precision": Annotated[
-        str | None,
-        typer.Option(help="auto | fp32 | bf16 (auto: bf16 on AMX CPUs and CUDA, else fp32)."),
-    ],
-    "prefill": Annotated[
-        str | None, typer.Option(help="What HNeRV's encoder sees in holes: none | mean | telea.")
-    ],
-    "device": Device,
-    "time_budget": Annotated[
-        str | None,
-        typer.Option(help="Finish within this time, e.g. 5m or 90s: the fit plans its epochs."),
-    ],
-    "work_size": Annotated[
-        str | None,
-        typer.Option(help="Fit neural methods at WxH, auto (large clips) or full; holes upscaled."),
-    ],
-    "seed": Annotated[int | None, typer.Option(help="Random seed (initialisation, order, noise).")],
+    **{name: _config_option(entry) for name, entry in FRONT_END_OPTIONS.items()},
     "start": Annotated[int, typer.Option(help="Skip this many frames first.")],
     "max_frames": Annotated[int | None, typer.Option(help="Use at most this many frames.")],
     "resize": Annotated[str | None, typer.Option(help="Work at WxH, e.g. 432x240.")],
@@ -109,22 +89,6 @@ RUN_OPTIONS: dict[str, Any] = {
 _RUN_DEFAULTS: dict[str, Any] = {"start": 0, "compare": False, "save_model": False}
 _RUN_DEFAULTS |= {"save_frames": False, "debug": False, "workers": 2}
 _RUN_DEFAULTS["chunk_overlap"] = DEFAULT_OVERLAP
-CONFIG_OPTIONS = (
-    "time_budget",
-    "work_size",
-    "method",
-    "epochs",
-    "model_size",
-    "batch_size",
-    "loss",
-    "grad_clip",
-    "strides",
-    "channels_last",
-    "precision",
-    "prefill",
-    "device",
-    "seed",
-)
 
 
 def with_run_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -149,19 +113,16 @@ def with_run_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _config(preset_name: str | None, **overrides: Any):
-    from restore.models import parse_strides
+def _config(preset_name: str | None, config_file: Path | None = None, **overrides: Any):
+    """The run's config: a preset (or a saved config.json) with the options given applied."""
+    from restore.methods import method_config
 
-    strides = overrides.pop("strides", None)
-    budget = overrides.pop("time_budget", None)
-    work_size = overrides.pop("work_size", None)
-    return preset(
-        preset_name or DEFAULT_PRESET,
-        strides=parse_strides(strides) if strides else None,
-        time_budget=parse_duration(budget) if budget else None,
-        work_size=parse_work_size(work_size) if work_size else None,
-        **overrides,
-    )
+    for name, value in overrides.items():
+        parse = FRONT_END_OPTIONS[name].parse
+        if parse is not None and isinstance(value, str):
+            overrides[name] = parse(value)
+    base = load_config(config_file) if config_file is not None else preset_name or DEFAULT_PRESET
+    return method_config(base, **overrides)
 
 
 def _progress_bar():
@@ -279,7 +240,9 @@ def _job_from_options(task: str, options: dict[str, Any]):
     options = dict(options)
     options.pop("debug")
     config = _config(
-        options.pop("preset_name"), **{name: options.pop(name) for name in CONFIG_OPTIONS}
+        options.pop("preset_name"),
+        options.pop("config_file"),
+        **{name: options.pop(name) for name in FRONT_END_OPTIONS},
     )
     resize = options.pop("resize")
     return Job(
@@ -405,6 +368,10 @@ def demo(
 def list_methods_command() -> None:
     """List the restoration methods."""
     from restore.methods import METHODS
+    from restore.methods.spec import MethodSpec
 
     for name, method in METHODS.items():
         typer.echo(f"{name:15s} {'/'.join(method.tasks):16s} {method.description}")
+        if method.options:
+            typer.echo(f"{'':32s} options: {str(MethodSpec(name, dict(method.options)))}")
+    typer.echo("\nGive options with the method: --method telea:radius=5, hybrid:network=none")

@@ -13,26 +13,66 @@ The resolved config is saved next to every output (``config.json``) so a run can
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from masks.checks import fail
 from restore.errors import InputError
+from restore.fields import option
 from restore.fit import FitConfig
-from restore.models import MODELS
+from restore.models import MODELS, parse_strides
 
 PREFILLS = ("none", "mean", "telea")
 WORK_SIZES = ("auto", "full")  # besides an explicit (W, H): see restore.resolution
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+(?:\.\d+)?)s?)?$")
+
+
+def parse_duration(text: str, name: str = "--time-budget") -> float:
+    """Seconds in ``"90"``, ``"90s"``, ``"5m"``, ``"1h30m"`` or ``"2m30s"``; else InputError."""
+    match = _DURATION.match(text.strip().lower().replace(" ", ""))
+    if not text.strip() or match is None or not any(match.groups()):
+        raise fail(name, "a duration such as 90s, 5m or 1h30m", repr(text))
+    hours, minutes, seconds = (float(group) if group else 0.0 for group in match.groups())
+    total = 3600 * hours + 60 * minutes + seconds
+    if total <= 0:
+        raise fail(name, "a duration > 0", repr(text))
+    return total
+
+
+def parse_work_size(text: str) -> tuple[int, int] | str:
+    """``--work-size``: ``WxH`` (both sides >= 16), ``auto`` or ``full``."""
+    value = text.strip().lower()
+    if value in WORK_SIZES:
+        return value
+    parts = value.split("x")
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        raise fail("--work-size", "WxH such as 640x360, auto or full", repr(text))
+    size = (int(parts[0]), int(parts[1]))
+    if min(size) < 16:
+        raise fail("--work-size", "both sides >= 16 pixels", repr(text))
+    return size
 
 
 @dataclass
 class ModelOptions:
     """The representation a neural method builds (``restore.models.create_model``)."""
 
-    size: float = 0.75  # TotalSize target in millions of parameters (HNeRV's 0.35/0.75/1.5/3)
-    strides: tuple[int, ...] | None = None  # decoder strides; chosen from the frame size if None
-    prefill: str = "telea"  # what HNeRV's encoder sees in holes: none (zeros) | mean | telea
+    size: float = option(
+        0.75, flag="model_size", help="Model size in millions of parameters (0.35/0.75/1.5/3)."
+    )
+    strides: tuple[int, ...] | None = option(
+        None, parse=parse_strides, help="Decoder strides, e.g. 5,3,2,2,2 (default: by frame size)."
+    )
+    prefill: str = option(
+        "telea", help="What HNeRV's encoder sees in holes: none (zeros) | mean | telea."
+    )
     options: dict[str, Any] = field(default_factory=dict)  # model config fields, e.g. k_max
 
     def __post_init__(self) -> None:
@@ -48,11 +88,23 @@ class ModelOptions:
 class RestoreConfig:
     """Everything that decides a restoration, for any method."""
 
-    method: str = "hnerv"  # registered method name (restore.methods.list_methods())
-    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
-    seed: int = 0  # initialisation, frame order and synthetic corruption
-    time_budget: float | None = None  # seconds for the whole run; the fit plans its epochs to it
-    work_size: tuple[int, int] | str = "auto"  # neural methods fit at (W, H) | "auto" | "full"
+    method: str = option(
+        "hnerv",
+        help="Method, with options if any: telea:radius=5, hybrid:network=none (see "
+        "`restore methods`; default: the preset's).",
+    )
+    device: str = option("auto", help="auto | cpu | cuda | cuda:N | mps.")
+    seed: int = option(0, help="Random seed (initialisation, frame order, synthetic noise).")
+    time_budget: float | None = option(
+        None,
+        parse=parse_duration,
+        help="Finish within this time, e.g. 5m or 90s: the fit plans its epochs.",
+    )
+    work_size: tuple[int, int] | str = option(
+        "auto",
+        parse=parse_work_size,
+        help="Fit neural methods at WxH, auto (large clips) or full; holes upscaled.",
+    )
     model: ModelOptions = field(default_factory=ModelOptions)  # neural methods: what to build
     fit: FitConfig = field(default_factory=FitConfig)  # neural methods: how to fit it
     method_options: dict[str, Any] = field(default_factory=dict)  # classical methods' keywords
@@ -85,22 +137,42 @@ class RestoreConfig:
         return cls(model=model, fit=fit, **data)
 
 
+@dataclass(frozen=True)
+class FrontEndOption:
+    """A config field that front ends offer: its flat name, where it lives, its type and help."""
+
+    name: str  # flat name: model_size (the CLI's --model-size)
+    branch: str | None  # None (RestoreConfig), "model" or "fit"
+    field: str  # the field's name in its branch
+    type: Any  # the field's value type without None (int, float, str, bool, tuple)
+    help: str
+    parse: Callable[[str], Any] | None  # text -> value, where the type alone cannot say
+
+
+def _front_end_options() -> dict[str, FrontEndOption]:
+    options: dict[str, FrontEndOption] = {}
+    branches = {None: RestoreConfig, "model": ModelOptions, "fit": FitConfig}
+    for branch, cls in branches.items():
+        hints = typing.get_type_hints(cls)
+        for item in dataclasses.fields(cls):
+            if "help" not in item.metadata:
+                continue
+            kinds = [k for k in typing.get_args(hints[item.name]) if k is not type(None)]
+            kind = kinds[0] if kinds else hints[item.name]
+            name = item.metadata["flag"] or item.name
+            options[name] = FrontEndOption(
+                name, branch, item.name, kind, item.metadata["help"], item.metadata["parse"]
+            )
+    return options
+
+
+FRONT_END_OPTIONS: dict[str, FrontEndOption] = _front_end_options()
+"""Every option a front end may set, read off the config tree's field metadata: the CLI's run
+options are generated from it and ``preset`` maps its flat names into the tree."""
+
 OVERRIDES: dict[str, tuple[str | None, str]] = {
-    "method": (None, "method"),
-    "device": (None, "device"),
-    "seed": (None, "seed"),
-    "time_budget": (None, "time_budget"),
-    "work_size": (None, "work_size"),
-    "model_size": ("model", "size"),
-    "strides": ("model", "strides"),
-    "prefill": ("model", "prefill"),
-    "epochs": ("fit", "epochs"),
-    "batch_size": ("fit", "batch_size"),
-    "lr": ("fit", "lr"),
-    "loss": ("fit", "loss"),
-    "channels_last": ("fit", "channels_last"),
-    "precision": ("fit", "precision"),
-    "grad_clip": ("fit", "grad_clip"),
+    "method_options": (None, "method_options"),
+    **{name: (entry.branch, entry.field) for name, entry in FRONT_END_OPTIONS.items()},
 }
 """Front-end option name -> (branch of the tree, field): the one mapping every front end uses."""
 
@@ -123,45 +195,15 @@ PRESETS: dict[str, RestoreConfig] = {
 DEFAULT_PRESET = "balanced"
 
 DEFAULT_METHODS: dict[str, str] = {"inpaint": "hybrid", "denoise": "bm3d-flow"}
-"""Task -> the method a front end runs when none is named. Inpainting: ``hybrid`` (propagate,
-then fit; 15.73 dB against flow-guided's 14.80 and Telea's 14.65 in DAVIS centre holes, ahead of
-flow-guided on all 9 sequences; README), also the presets' method; ``hnerv`` stays the paper's
-method. Denoising: ``bm3d-flow`` (BM3D, then flow-compensated temporal fusion: 35.56 dB against
-BM3D's 35.15 on the 9 DAVIS sequences at sigma 0.04, E_warp 0.83e-3 against 1.30e-3; README);
-``hnerv-prior`` did not beat BM3D on the DAVIS cpu profile."""
+"""Task -> the method a front end runs when none is named, chosen by the harness's measurements
+(docs/hybrid.md, docs/network-share.md, docs/denoising.md). Inpainting: ``hybrid``, also the
+presets' method; ``hnerv`` stays the paper's method. Denoising: ``bm3d-flow`` (BM3D, then
+flow-compensated temporal fusion)."""
 
 
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+(?:\.\d+)?)s?)?$")
-
-
-def parse_duration(text: str, name: str = "--time-budget") -> float:
-    """Seconds in ``"90"``, ``"90s"``, ``"5m"``, ``"1h30m"`` or ``"2m30s"``; else InputError."""
-    match = _DURATION.match(text.strip().lower().replace(" ", ""))
-    if not text.strip() or match is None or not any(match.groups()):
-        raise fail(name, "a duration such as 90s, 5m or 1h30m", repr(text))
-    hours, minutes, seconds = (float(group) if group else 0.0 for group in match.groups())
-    total = 3600 * hours + 60 * minutes + seconds
-    if total <= 0:
-        raise fail(name, "a duration > 0", repr(text))
-    return total
-
-
-def parse_work_size(text: str) -> tuple[int, int] | str:
-    """``--work-size``: ``WxH`` (both sides >= 16), ``auto`` or ``full``."""
-    value = text.strip().lower()
-    if value in WORK_SIZES:
-        return value
-    parts = value.split("x")
-    if len(parts) != 2 or not all(part.isdigit() for part in parts):
-        raise fail("--work-size", "WxH such as 640x360, auto or full", repr(text))
-    size = (int(parts[0]), int(parts[1]))
-    if min(size) < 16:
-        raise fail("--work-size", "both sides >= 16 pixels", repr(text))
-    return size
-
-
-def preset(name: str, **overrides: Any) -> RestoreConfig:
-    """A copy of preset ``name`` with front-end ``overrides`` (``OVERRIDES`` names) applied.
+def preset(name: str | RestoreConfig, **overrides: Any) -> RestoreConfig:
+    """A copy of preset ``name`` (or of a config, e.g. a saved run's) with front-end
+    ``overrides`` (``OVERRIDES`` names) applied.
 
     None values leave the preset's value. Every value is checked by the branch that owns it.
     A model whose registry entry has ``fit_defaults`` (the boost models: ``loss="boost"``) gets
@@ -170,16 +212,19 @@ def preset(name: str, **overrides: Any) -> RestoreConfig:
     Raises:
         InputError: an unknown preset or option name, or a bad value.
     """
-    if name not in PRESETS:
+    if isinstance(name, RestoreConfig):
+        base = name
+    elif name in PRESETS:
+        base = PRESETS[name]
+    else:
         raise fail("preset", f"one of {', '.join(PRESETS)}", repr(name))
     unknown = set(overrides) - set(OVERRIDES)
     if unknown:
         raise InputError(f"preset overrides: unknown option(s) {sorted(unknown)}")
-    base = PRESETS[name]
     values: dict[str | None, dict[str, Any]] = {None: {}, "model": {}, "fit": {}}
-    for option, value in overrides.items():
+    for option_name, value in overrides.items():
         if value is not None:
-            branch, field_name = OVERRIDES[option]
+            branch, field_name = OVERRIDES[option_name]
             values[branch][field_name] = value
     spec = MODELS.get(values[None].get("method", base.method))
     if spec is not None:
@@ -189,6 +234,25 @@ def preset(name: str, **overrides: Any) -> RestoreConfig:
         base,
         model=dataclasses.replace(base.model, **values["model"]),
         fit=dataclasses.replace(base.fit, **values["fit"]),
-        method_options=dict(base.method_options),
-        **values[None],
+        **({"method_options": dict(base.method_options)} | values[None]),
     )
+
+
+def load_config(path: str | Path) -> RestoreConfig:
+    """The configuration saved with a run (``*.config.json``, or a bare config dict) to replay.
+
+    Raises:
+        InputError: a missing or unreadable file, or fields the config does not have.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise fail("--config", "an existing *.config.json file", str(path)) from None
+    except (OSError, ValueError) as error:
+        raise fail("--config", "a readable JSON config", f"{path} ({error})") from None
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        data = data["config"]  # a run's sidecar holds the job and the config
+    if not isinstance(data, dict):
+        raise fail("--config", "a JSON object", type(data).__name__)
+    return RestoreConfig.from_dict(data)

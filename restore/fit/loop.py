@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from masks.checks import check_positive_int, fail
+from restore.fields import option
 from restore.fit.losses import LOSSES, reconstruction_loss
 from restore.fit.plan import PROBE_STEPS, FitPlan, decode_seconds, plan_epochs
 from restore.fit.schedule import warmup_cosine
@@ -64,26 +65,32 @@ COLLAPSE_MSE_FLOOR = 1e-5
 class FitConfig:
     """Optimisation settings of one fit."""
 
-    epochs: int = 150  # passes over all frames
-    # Batch 1, learning rate 3e-3 with the gradient norm clipped to 1 (the paper: batch 2, 1e-3,
-    # no clipping): on the DAVIS cpu-profile clips this reaches in 50 epochs (~100 s with bf16)
-    # the hole PSNR the paper's recipe reaches in 100 epochs of fp32 (~400 s); 6e-3 diverged on
-    # car-shadow, 1e-2 on blackswan (benchmarks/time_to_quality.py, README).
-    batch_size: int = 1  # frames per step
-    lr: float = 3e-3  # peak Adam learning rate (warm-up, then cosine decay)
+    epochs: int = option(150, help="Training epochs, passes over all frames.")
+    # Batch 1, lr 3e-3, gradient norm clipped to 1, instead of the paper's batch 2, lr 1e-3 and no
+    # clipping: the same hole PSNR in half the epochs (docs/time-to-quality.md).
+    batch_size: int = option(1, help="Frames per optimizer step.")
+    lr: float = option(3e-3, help="Peak Adam learning rate (warm-up, then cosine decay).")
     warmup_fraction: float = 0.2  # share of steps spent warming the learning rate up
     min_lr_factor: float = 0.0  # cosine decays to lr * this
-    loss: str = "l2"  # l2 | l1 | ssim | ms-ssim | l1+ssim | boost (L1 + MS-SSIM + FFT)
-    channels_last: bool = False  # NHWC memory format for convolutions
-    precision: str = "auto"  # auto | fp32 | bf16 (autocast convolutions; fp32 weights and loss)
+    loss: str = option(
+        "l2", help="l2 | l1 | ssim | ms-ssim | l1+ssim | boost (L1 + MS-SSIM + FFT)."
+    )
+    channels_last: bool = option(
+        False, help="NHWC memory format for convolutions (speed differs by machine: measure)."
+    )
+    precision: str = option(
+        "auto", help="auto | fp32 | bf16 (auto: bf16 on AMX CPUs and CUDA); fp32 weights and loss."
+    )
     blowup_factor: float = 20.0  # a step loss this many times the recent mean counts as a blow-up
     max_recoveries: int = 6  # blow-ups tolerated (each halves the learning rate) before stopping
     # An epoch whose known-pixel MSE is this many times the best epoch's (best capped at 50 dB)
-    # counts as a blow-up too: at lr 3e-3 a fit can collapse over a few epochs without any one
-    # step jumping (car-shadow, 60 epochs: known PSNR 19.5 -> 11.6 dB in 6 epochs, for good).
+    # counts as a blow-up too: at a high lr a fit can collapse over a few epochs without any one
+    # step jumping (docs/time-to-quality.md).
     collapse_factor: float = 2.0
     time_budget: float | None = None  # seconds for fitting + final decoding; epochs = the most
-    grad_clip: float | None = 1.0  # clip the gradients' global L2 norm to this (None: no clip)
+    grad_clip: float | None = option(
+        1.0, help="Clip the gradients' global L2 norm to this (1e9 turns it off)."
+    )
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -198,6 +205,7 @@ def fit_representation(
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     predict_output: Callable[[torch.Tensor, list[int], bool], torch.Tensor] | None = None,
+    input_holes: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> FitResult:
     """Fit ``model`` to ``target`` with a loss over known pixels only.
 
@@ -215,6 +223,9 @@ def fit_representation(
         predict_output: ``(frames, indices, composited)`` turns decoded frames ``(B, 3, H, W)``
             of ``indices`` into what ``FitProgress.predict`` returns: the method crops its
             padding and, when ``composited``, puts the known pixels back; identity if None.
+        input_holes: ``(frames (B, 3, H, W), indices (B,))`` -> the encoder's input of a training
+            step with holes cut into it (synthetic-hole supervision, IIVI); the loss and its
+            ``known`` weights stay as given, so the cut pixels are learnt from their truth.
 
     Returns:
         The fitted model (the last healthy state) and the per-epoch history.
@@ -260,7 +271,10 @@ def fit_representation(
         diverged = False
         for batch_start in range(0, num_frames, config.batch_size):
             batch = order[batch_start : batch_start + config.batch_size]
-            frames = encoder_input[batch].to(device, non_blocking=True)
+            frames = encoder_input[batch]
+            if input_holes is not None:
+                frames = input_holes(frames, batch)
+            frames = frames.to(device, non_blocking=True)
             goal = target[batch].to(device, non_blocking=True)
             batch_known = None if known is None else known[batch].to(device, non_blocking=True)
             if config.channels_last:

@@ -7,28 +7,65 @@ returns a ``MethodResult``.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import torch
 
-from restore.config import RestoreConfig
+from restore.config import RestoreConfig, preset
 from restore.errors import InputError
 from restore.methods.base import Method, MethodResult
-from restore.methods.bm3d_denoise import run_bm3d, run_bm3d_flow, run_bm4d
-from restore.methods.hybrid import run_hybrid
+from restore.methods.bm3d_denoise import (
+    BM3D_FLOW_OPTIONS,
+    BM3D_OPTIONS,
+    BM4D_OPTIONS,
+    run_bm3d,
+    run_bm3d_flow,
+    run_bm4d,
+)
+from restore.methods.hybrid import HYBRID_OPTIONS, run_hybrid
 from restore.methods.neural import run_neural
+from restore.methods.spec import MethodSpec, resolve_options, split_name, split_specs
+from restore.methods.video_prior import DEFAULTS as PRIOR_OPTIONS
 from restore.methods.video_prior import run_video_prior
 from restore.models import MODELS
 
-__all__ = ["METHODS", "Method", "MethodResult", "get_method", "list_methods"]
+__all__ = [
+    "METHODS",
+    "Method",
+    "MethodResult",
+    "MethodSpec",
+    "get_method",
+    "list_methods",
+    "method_config",
+    "parse_method",
+    "split_specs",
+]
+
+_PLAIN = (bool, int, float, str, type(None))
 
 
-def _classical(function_path: str, *, needs_mask: bool) -> Callable[..., MethodResult]:
-    """Wrap ``module:function`` (``f(frames, mask, **options)`` or ``f(frames, **options)``)."""
+def _keyword_options(function: Callable[..., Any]) -> dict[str, Any]:
+    """A function's tunable keywords: parameters with a plain default (callbacks excluded)."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+        and isinstance(parameter.default, _PLAIN)
+        and not name.startswith(("on_", "should_"))
+    }
+
+
+def _classical(function_path: str, *, needs_mask: bool) -> tuple[Callable[..., MethodResult], dict]:
+    """Wrap ``module:function`` (``f(frames, mask, **options)`` or ``f(frames, **options)``);
+    returns the runner and the function's options (its keyword defaults)."""
     module_name, function_name = function_path.split(":")
+    function = getattr(importlib.import_module(module_name), function_name)
 
     def run(
         frames: torch.Tensor,
@@ -38,7 +75,6 @@ def _classical(function_path: str, *, needs_mask: bool) -> Callable[..., MethodR
         on_progress=None,
         should_stop=None,
     ) -> MethodResult:
-        function = getattr(importlib.import_module(module_name), function_name)
         started = time.perf_counter()
         if needs_mask:
             restored = function(frames, mask, **config.method_options)
@@ -53,7 +89,14 @@ def _classical(function_path: str, *, needs_mask: bool) -> Callable[..., MethodR
             restored=restored, timings=timings, info={"options": config.method_options}
         )
 
-    return run
+    return run, _keyword_options(function)
+
+
+def _classical_method(
+    name: str, task: str, function_path: str, description: str, **flags: Any
+) -> Method:
+    run, options = _classical(function_path, needs_mask=task == "inpaint")
+    return Method(name, (task,), run, description, options=options, **flags)
 
 
 _INPAINT = "restore.methods.classical_inpaint"
@@ -68,6 +111,7 @@ _NEURAL = [
         partial(run_neural, model_name=name),
         f"{spec.description}; fitted with the masked loss, composited",
         neural=True,
+        options={},
     )
     for name, spec in MODELS.items()
 ]
@@ -76,34 +120,34 @@ METHODS: dict[str, Method] = {
     method.name: method
     for method in _NEURAL
     + [
-        Method(
+        _classical_method(
             "telea",
-            ("inpaint",),
-            _classical(f"{_INPAINT}:telea", needs_mask=True),
+            "inpaint",
+            f"{_INPAINT}:telea",
             "OpenCV Telea inpainting, per frame",
         ),
-        Method(
+        _classical_method(
             "navier-stokes",
-            ("inpaint",),
-            _classical(f"{_INPAINT}:navier_stokes", needs_mask=True),
+            "inpaint",
+            f"{_INPAINT}:navier_stokes",
             "OpenCV Navier-Stokes inpainting, per frame",
         ),
-        Method(
+        _classical_method(
             "biharmonic",
-            ("inpaint",),
-            _classical(f"{_INPAINT}:biharmonic", needs_mask=True),
+            "inpaint",
+            f"{_INPAINT}:biharmonic",
             "scikit-image biharmonic inpainting, per frame",
         ),
-        Method(
+        _classical_method(
             "temporal-fill",
-            ("inpaint",),
-            _classical(f"{_INPAINT}:temporal_fill", needs_mask=True),
+            "inpaint",
+            f"{_INPAINT}:temporal_fill",
             "copy each hole pixel from the nearest frame where it is known",
         ),
-        Method(
+        _classical_method(
             "flow-guided",
-            ("inpaint",),
-            _classical(f"{_FLOW}:flow_guided", needs_mask=True),
+            "inpaint",
+            f"{_FLOW}:flow_guided",
             "optical-flow-guided propagation (DIS), Telea for the rest",
         ),
         Method(
@@ -113,29 +157,30 @@ METHODS: dict[str, Method] = {
             "flow-guided propagation where it is confident, HNeRV fitted to it for the rest, holes "
             "steadied over time",
             neural=True,
+            options=HYBRID_OPTIONS,
         ),
-        Method(
+        _classical_method(
             "median",
-            ("denoise",),
-            _classical(f"{_DENOISE}:median_spatial", needs_mask=False),
+            "denoise",
+            f"{_DENOISE}:median_spatial",
             "3x3 median filter, per frame",
         ),
-        Method(
+        _classical_method(
             "median3d",
-            ("denoise",),
-            _classical(f"{_DENOISE}:median_spatiotemporal", needs_mask=False),
+            "denoise",
+            f"{_DENOISE}:median_spatiotemporal",
             "3x3x3 spatio-temporal median filter",
         ),
-        Method(
+        _classical_method(
             "gaussian-blur",
-            ("denoise",),
-            _classical(f"{_DENOISE}:gaussian_blur", needs_mask=False),
+            "denoise",
+            f"{_DENOISE}:gaussian_blur",
             "Gaussian blur",
         ),
-        Method(
+        _classical_method(
             "nlmeans",
-            ("denoise",),
-            _classical(f"{_DENOISE}:nl_means_temporal", needs_mask=False),
+            "denoise",
+            f"{_DENOISE}:nl_means_temporal",
             "OpenCV temporal non-local means (strength from the estimated sigma)",
             takes_sigma=True,
         ),
@@ -145,6 +190,7 @@ METHODS: dict[str, Method] = {
             run_bm3d,
             "BM3D per frame (RGB, sigma estimated), impulses detected and filled first",
             takes_sigma=True,
+            options=BM3D_OPTIONS,
         ),
         Method(
             "bm3d-flow",
@@ -152,6 +198,7 @@ METHODS: dict[str, Method] = {
             run_bm3d_flow,
             "BM3D per frame, then averaged with flow-warped neighbours where they agree",
             takes_sigma=True,
+            options=BM3D_FLOW_OPTIONS,
         ),
         Method(
             "bm4d",
@@ -159,6 +206,7 @@ METHODS: dict[str, Method] = {
             run_bm4d,
             "BM4D on overlapping 8-frame volumes, impulses detected and filled first",
             takes_sigma=True,
+            options=BM4D_OPTIONS,
         ),
         Method(
             "hnerv-prior",
@@ -167,6 +215,7 @@ METHODS: dict[str, Method] = {
             "BM3D per frame steadied by a small HNeRV fitted to it (deep video prior)",
             neural=True,
             takes_sigma=True,
+            options=PRIOR_OPTIONS,
         ),
     ]
 }
@@ -178,7 +227,38 @@ def list_methods(task: str | None = None) -> list[str]:
 
 
 def get_method(name: str) -> Method:
-    """The registered method ``name``; InputError listing the valid names otherwise."""
-    if name not in METHODS:
-        raise InputError(f"unknown method {name!r}; valid methods: {', '.join(METHODS)}")
-    return METHODS[name]
+    """The registered method ``name`` (a spec's options are ignored here: ``parse_method``);
+    InputError listing the valid names otherwise."""
+    base = name.partition(":")[0].strip()
+    if base not in METHODS:
+        raise InputError(f"unknown method {base!r}; valid methods: {', '.join(METHODS)}")
+    return METHODS[base]
+
+
+def parse_method(spec: str) -> MethodSpec:
+    """``"hybrid:network=none,temporal_passes=0"`` -> its method and typed options.
+
+    Raises:
+        InputError: an unknown method, an option it does not take or a value of the wrong type.
+    """
+    name, raw = split_name(spec)
+    method = get_method(name)
+    return MethodSpec(name, resolve_options(name, raw, method.options))
+
+
+def method_config(
+    base: str | RestoreConfig, method: str | None = None, **overrides: Any
+) -> RestoreConfig:
+    """``restore.config.preset`` for a method spec: what every front end builds its config with.
+
+    ``base`` is a preset name or a config (a saved run's). ``method`` may carry options
+    (``telea:radius=5``); they become ``config.method_options``, typed and checked here.
+    """
+    if method is None:
+        config = preset(base, **overrides)
+        options = resolve_options(
+            config.method, config.method_options, get_method(config.method).options
+        )
+        return dataclasses.replace(config, method_options=options)
+    spec = parse_method(method)
+    return preset(base, method=spec.name, method_options=spec.options, **overrides)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,3 +50,5 @@ class Method:
     description: str
     neural: bool = False
     takes_sigma: bool = False  # denoisers with a ``sigma`` option (noise level; else estimated)
+    # The options a spec may give (``name:key=value``), with their defaults, which type them
+    options: Mapping[str, Any] = field(default_factory=dict)

@@ -12,8 +12,7 @@
 Both start from ``restore.methods.noise_level.prepare_noisy``: impulses are detected and filled
 as holes, and sigma is estimated from the clip when the user gives none. Their ``profile``
 ``fast`` (the default) uses sparser reference blocks and a smaller search than the packages'
-``np`` profile: measured on DAVIS blackswan frame 0 at 432x240, sigma 0.04, BM3D ``np`` 34.92 dB
-in 20 s, ``fast`` 34.74 dB in 3.7 s (2 shared cores); see README for the clip timings.
+``np`` profile: about five times faster for a fraction of a dB (docs/denoising.md).
 
 Layout: video ``(T, 3, H, W)`` float32 RGB in [0, 1]; output the same, clipped to [0, 1].
 """
@@ -49,8 +48,8 @@ def _bm3d_profile(name: str):
 
     profile = bm3d.BM3DProfile()
     if name == "fast":
-        # Reference block every 6 px (np: 3) in a 15 px search window (np: 39): 5x faster,
-        # -0.2 dB on DAVIS at sigma 0.04.
+        # Reference block every 6 px (np: 3) in a 15 px search window (np: 39): much faster
+        # for a small loss (docs/denoising.md).
         profile.step_ht = profile.step_wiener = 6
         profile.search_window_ht = profile.search_window_wiener = 15
     return profile
@@ -62,7 +61,7 @@ def _bm4d_profile(name: str):
     profile = bm4d.BM4DProfile()
     if name == "fast":
         # Reference blocks every 4 px (np: 3), search half-sides 5 px and 2 frames (np: 7, 7):
-        # blackswan, 8 frames at 432x240, sigma 0.04: 35.23 dB (np: 35.42) in 58% of the time.
+        # a little below np in about half the time (docs/denoising.md).
         profile.step_ht = profile.step_wiener = (4, 4, 3)
         profile.search_window_ht = profile.search_window_wiener = (5, 5, 2)
     return profile
@@ -152,6 +151,13 @@ def _denoise_or_skip(prepared: NoisyInput, denoise) -> tuple[torch.Tensor, list[
     return denoise(prepared.frames), []
 
 
+BM3D_OPTIONS: dict[str, Any] = {"sigma": None, "profile": "fast", "impulses": True}
+"""``bm3d``'s options: noise level (None: estimated), BM3D profile (fast | np), and whether
+impulse noise is detected and filled first."""
+BM3D_FLOW_OPTIONS: dict[str, Any] = {**BM3D_OPTIONS, "radius": RADIUS}
+BM4D_OPTIONS: dict[str, Any] = {**BM3D_OPTIONS, "window": 8, "overlap": 2}
+
+
 def run_bm3d(
     frames: torch.Tensor,
     mask: torch.Tensor | None,
@@ -165,10 +171,7 @@ def run_bm3d(
     ``profile`` (fast | np), ``impulses`` (detect and fill impulse noise first, default True).
     With ``fuse`` (``bm3d-flow``) BM3D's frames are then fused over time (``fuse_temporal``), and
     ``radius`` (neighbours on each side, default 1) is an option too."""
-    options = {"sigma": None, "profile": "fast", "impulses": True}
-    if fuse:
-        options["radius"] = RADIUS
-    options |= config.method_options
+    options = dict(BM3D_FLOW_OPTIONS if fuse else BM3D_OPTIONS) | config.method_options
     _check_options(options["profile"], options["sigma"])
     started = time.perf_counter()
     prepared = prepare_noisy(frames, mask, sigma=options["sigma"], impulses=options["impulses"])
@@ -193,8 +196,7 @@ def run_bm4d(
 ) -> MethodResult:
     """Registered runner of ``bm4d``. ``method_options``: ``sigma``, ``profile``, ``impulses`` as
     for ``bm3d``; ``window`` (frames per volume, default 8) and ``overlap`` (default 2)."""
-    options = {"sigma": None, "profile": "fast", "impulses": True, "window": 8, "overlap": 2}
-    options |= config.method_options
+    options = dict(BM4D_OPTIONS) | config.method_options
     _check_options(options["profile"], options["sigma"])
     window = options["window"]
     if isinstance(window, bool) or not isinstance(window, int) or window < BM4D_MIN_FRAMES:

@@ -141,9 +141,8 @@ def gaussian_blur(video: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
 
 
 NLMEANS_STRENGTH = 0.5
-"""Default ``h`` of ``nl_means_temporal`` in units of ``255 * sigma``. Measured on DAVIS at
-432x240, sigma 0.04, 5 frames (input 27.98 dB): blackswan 29.95 / 30.97 / 29.50 / 27.92 dB and dog
-31.30 / 29.92 / 28.30 / 27.25 dB for 0.4 / 0.6 / 0.8 / 1.0 (1.0 is about the old fixed h = 10)."""
+"""Default ``h`` of ``nl_means_temporal`` in units of ``255 * sigma``: the best of 0.4-1.0 on
+average over DAVIS blackswan and dog (docs/denoising.md)."""
 
 
 def reflected_index(index: int, count: int) -> int:

@@ -27,17 +27,18 @@ pixel:
    (``seam_correct``). Known pixels are composited back bit-exactly.
 6. A third candidate (``spatial_candidate``): the fill of step 5 is blended with a Telea fill of
    the whole hole, ``u * telea + (1 - u) * fill``, with ``u`` the least-squares share measured
-   the same way on the validation holes. Where flow chains cross moving foreground (DAVIS
-   breakdance and car-roundabout with the centre box, where Telea beats flow-guided by 1.5 to
-   2 dB) it measured u = 0.40 and 0.23 and raised hole PSNR by 1.09 and 1.15 dB; on blackswan
-   u = 0.24 gave +0.79 dB; on a panned clip, where propagation is exact, u is about 0.
+   the same way on the validation holes. It pays where flow chains cross moving foreground (a
+   consistent chain then lands on the wrong object); where propagation is exact, u is about 0.
 7. Steady the holes (``fuse_holes``): flow-compensated temporal fusion
    (``restore.methods.temporal_fusion``) of the filled clip, hole pixels only, pass after pass
    while it lowers the error on the validation holes (at most ``temporal_passes``). A blend of
    three fills made frame by frame flickers where the shares or Telea change from one frame to
-   the next; averaging each hole pixel with its flow-warped neighbours removes that. On the
-   DAVIS centre box (432x240, 30 frames) four passes cut the hole E_warp from 2.55 to 0.33
-   (x1e-3, breakdance) and from 0.29 to 0.07 (blackswan) and raised hole PSNR by 0.07 and 0.10 dB.
+   the next; averaging each hole pixel with its flow-warped neighbours removes that.
+
+``network="none"`` skips the fit and puts the Telea fill in the network's slot: the difference
+between the two variants is what the network adds. A fitted network no better than Telea on the
+validation holes, or cut short before one epoch, is left out the same way. The measurements
+behind each step are in docs/hybrid.md and docs/network-share.md.
 
 Layout: video ``(T, 3, H, W)`` float32 RGB in [0, 1]; mask ``(T, 1, H, W)`` float32, 1 = missing.
 """
@@ -63,6 +64,7 @@ from restore.methods.base import MethodResult
 from restore.methods.classical_inpaint import telea
 from restore.methods.flow_propagation import PropagationMaps, flow_guided_with_maps, laplace_fill
 from restore.methods.neural import budgeted, fit_and_decode
+from restore.methods.spec import resolve_options
 from restore.methods.temporal_fusion import fuse_temporal
 from restore.models import list_models
 
@@ -98,6 +100,19 @@ class HybridOptions:
     # Most passes of flow-compensated temporal fusion over the holes; a pass is kept only if it
     # lowers the error on the validation holes (without validation holes every pass is kept)
     temporal_passes: int = 4
+    # "fit": fit the network (``model``) for the holes propagation leaves; "none": no fit, a
+    # Telea fill takes the network's slot (the network's share is the difference between the two)
+    network: str = "fit"
+    # Synthetic-hole supervision (IIVI): each training step cuts holes of the real holes' shapes
+    # into known pixels of the encoder's input; their loss uses the truth, so the network learns
+    # to fill from context. Validation and real holes stay out of the loss as before.
+    synthetic_holes: bool = False
+
+
+NETWORKS = ("fit", "none")
+
+HYBRID_OPTIONS: dict[str, Any] = {"model": "hnerv", **dataclasses.asdict(HybridOptions())}
+"""What a ``hybrid:key=value`` spec may set: ``HybridOptions``' fields and the fitted ``model``."""
 
 
 def check_options(options: HybridOptions) -> HybridOptions:
@@ -109,12 +124,20 @@ def check_options(options: HybridOptions) -> HybridOptions:
         raise InputError(f"blend must be one of {', '.join(BLENDS)}, got {options.blend!r}")
     if options.blend == "calibrated" and not options.validation:
         raise InputError("blend 'calibrated' needs validation holes (validation=true)")
-    for name in ("confidence_weighting", "seam", "validation", "spatial_candidate"):
+    for name in (
+        "confidence_weighting",
+        "seam",
+        "validation",
+        "spatial_candidate",
+        "synthetic_holes",
+    ):
         if not isinstance(getattr(options, name), bool):
             raise InputError(f"{name} must be true or false, got {getattr(options, name)!r}")
     passes = options.temporal_passes
     if isinstance(passes, bool) or not isinstance(passes, int) or passes < 0:
         raise InputError(f"temporal_passes must be an integer >= 0, got {passes!r}")
+    if options.network not in NETWORKS:
+        raise InputError(f"network must be one of {', '.join(NETWORKS)}, got {options.network!r}")
     return options
 
 
@@ -390,6 +413,157 @@ def fuse_holes(
     return restored, kept
 
 
+class SyntheticHoles:
+    """Cuts holes of the real holes' shapes into known pixels of a training step's input.
+
+    Each frame of a step gets the mask of a random frame of the clip, shifted by a random
+    offset, kept only where the pixel is known (``fit_mask`` 0: never a real or validation hole)
+    and inside the clip (not the model's padding). The cut pixels show a coarse blur of the frame
+    (what a fill without detail looks like); the loss still compares them with their truth.
+    """
+
+    def __init__(self, fit_mask: torch.Tensor, seed: int) -> None:
+        self._fit_mask = fit_mask > 0.5  # (T, 1, H, W)
+        self._generator = torch.Generator().manual_seed(seed + 7919)
+        self._padded: torch.Tensor | None = None
+
+    def holes(self, indices: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        """``(B, 1, height, width)`` bool: the synthetic holes of frames ``indices``."""
+        if self._padded is None or self._padded.shape[-2:] != (height, width):
+            clip_h, clip_w = self._fit_mask.shape[-2:]
+            padded = torch.zeros(self._fit_mask.shape[0], 1, height, width, dtype=torch.bool)
+            padded[..., :clip_h, :clip_w] = self._fit_mask
+            self._padded = padded
+            self._inside = torch.zeros(1, 1, height, width, dtype=torch.bool)
+            self._inside[..., :clip_h, :clip_w] = True
+        count = self._padded.shape[0]
+        sources = torch.randint(0, count, (len(indices),), generator=self._generator)
+        shifts_y = torch.randint(0, height, (len(indices),), generator=self._generator)
+        shifts_x = torch.randint(0, width, (len(indices),), generator=self._generator)
+        cut = torch.stack(
+            [
+                torch.roll(self._padded[int(s)], (int(dy), int(dx)), dims=(-2, -1))
+                for s, dy, dx in zip(sources, shifts_y, shifts_x, strict=True)
+            ]
+        )
+        known = ~self._padded[indices] & self._inside
+        return cut & known
+
+    def __call__(self, frames: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+        height, width = frames.shape[-2:]
+        holes = self.holes(indices, height, width).expand_as(frames)
+        coarse = torch.nn.functional.interpolate(
+            frames, size=(max(height // 16, 1), max(width // 16, 1)), mode="area"
+        )
+        blurred = torch.nn.functional.interpolate(coarse, size=(height, width), mode="bilinear")
+        return torch.where(holes, blurred, frames)
+
+
+class SpatialFills:
+    """Telea fills of the real holes and of the holes with the validation pixels missing too,
+    computed once when first asked for (the network-free slot and the third candidate share
+    them)."""
+
+    def __init__(self, frames: torch.Tensor, mask: torch.Tensor, fit_mask: torch.Tensor) -> None:
+        self._frames, self._mask, self._fit_mask = frames, mask, fit_mask
+        self._real: torch.Tensor | None = None
+        self._held_out: torch.Tensor | None = None
+
+    @property
+    def real(self) -> torch.Tensor:
+        if self._real is None:
+            self._real = telea(self._frames, self._mask)
+        return self._real
+
+    @property
+    def held_out(self) -> torch.Tensor:
+        if self._fit_mask is self._mask:
+            return self.real
+        if self._held_out is None:
+            self._held_out = telea(self._frames, self._fit_mask)
+        return self._held_out
+
+
+@dataclass
+class NetworkSlot:
+    """What fills the network's place in the blend, for the real and the validation holes."""
+
+    network: torch.Tensor  # (T, 3, H, W) the fill offered for the real holes
+    held_out_network: torch.Tensor  # the same for the validation view (validation pixels missing)
+    raw: torch.Tensor | None = None  # the fitted network's output, when one was fitted and used
+    model: torch.nn.Module | None = None
+    stopped: bool = False
+    info: dict[str, Any] = dataclasses.field(default_factory=dict)
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+def fill_network_slot(
+    options: HybridOptions,
+    spatial: SpatialFills,
+    held_out: torch.Tensor | None,
+    fit_propagated: torch.Tensor,
+    weights: torch.Tensor,
+    fit_config: FitConfig,
+    **fit_arguments: Any,
+) -> NetworkSlot:
+    """Fits the network (``network="fit"``) or takes a Telea fill instead (``"none"``).
+
+    A fitted network is left out, and Telea takes its slot, when it is not a fill worth
+    blending: its fit ended before one whole epoch (a time budget or Stop cut it short), or on
+    the validation pixels it is further from the truth than Telea is. The blend after this step
+    cannot tell a network that learnt nothing from one that did, so an unfinished network would
+    otherwise be mixed into the holes.
+    """
+    frames = spatial._frames
+    telea_slot = NetworkSlot(spatial.real, spatial.held_out, info={"network_used": False})
+    if options.network == "none":
+        telea_slot.timings = {"fit_seconds": 0.0}
+        telea_slot.info["network"] = "none"
+        return telea_slot
+    input_holes = None
+    if options.synthetic_holes:
+        input_holes = SyntheticHoles(spatial._fit_mask, fit_arguments["seed"])
+    neural = fit_and_decode(
+        fit_propagated,
+        weights,
+        fit_propagated,
+        fit_config,
+        composite_into=(frames, spatial._mask),
+        input_holes=input_holes,
+        **fit_arguments,
+    )
+    mask, fit_mask = spatial._mask, spatial._fit_mask
+    network = seam_correct(neural.raw, frames, mask) if options.seam else neural.raw
+    held_out_network = seam_correct(neural.raw, frames, fit_mask) if options.seam else neural.raw
+    reason = None
+    if neural.fit.epochs_run < 1:
+        reason = "its fit ended before one whole epoch"
+    elif held_out is not None and bool((held_out > 0.5).any()):
+        network_error = _held_out_error(held_out_network, frames, held_out)
+        telea_error = _held_out_error(spatial.held_out, frames, held_out)
+        if not network_error < telea_error:
+            reason = "on the validation holes it was no better than Telea"
+    info = dict(neural.info)
+    timings = dict(neural.timings)
+    if reason is not None:
+        notes = list(info.get("notes", []))
+        notes.append(f"the fitted network was left out of the holes ({reason}): Telea filled")
+        info.update({"notes": notes, "network_used": False, "network_left_out": reason})
+        telea_slot.info, telea_slot.timings = info, timings
+        telea_slot.model, telea_slot.stopped = neural.fit.model, neural.fit.stopped
+        return telea_slot
+    info["network_used"] = True
+    return NetworkSlot(
+        network,
+        held_out_network,
+        raw=neural.raw,
+        model=neural.fit.model,
+        stopped=neural.fit.stopped,
+        info=info,
+        timings=timings,
+    )
+
+
 def hybrid_inpaint(
     frames: torch.Tensor,
     mask: torch.Tensor,
@@ -465,25 +639,24 @@ def hybrid_inpaint(
     weights = pseudo_target_weights(
         fit_mask, fit_maps, options.pseudo_weight, confidence_weighting=options.confidence_weighting
     )
-    neural = fit_and_decode(
+    spatial = SpatialFills(frames, mask, fit_mask)
+    slot = fill_network_slot(
+        options,
+        spatial,
+        held_out,
         fit_propagated,
         weights,
-        fit_propagated,
-        budgeted(fit_config, fit_budget, started),
+        budgeted(fit_config, fit_budget, started) if options.network == "fit" else fit_config,
         model_name=model_name,
         model=model or ModelOptions(size=0.35),
         seed=seed,
         device=device,
-        composite_into=(frames, mask),
         on_progress=on_progress,
         should_stop=should_stop,
     )
-    network = seam_correct(neural.raw, frames, mask) if options.seam else neural.raw
+    network, held_out_network = slot.network, slot.held_out_network
     shares = None
     if held_out is not None and bool((held_out > 0.5).any()):
-        held_out_network = (
-            seam_correct(neural.raw, frames, fit_mask) if options.seam else neural.raw
-        )
         shares = calibrate_shares(fit_propagated, held_out_network, frames, held_out, fit_maps)
     blend = options.blend
     if blend == "calibrated" and shares is None:
@@ -497,13 +670,13 @@ def hybrid_inpaint(
         )
         if options.spatial_candidate:
             # Against a Telea fill of the validation pixels: the share of a third candidate.
-            held_out_telea = telea(frames, fit_mask)
+            held_out_telea = spatial.held_out
             where = (held_out > 0.5).expand_as(frames)
             spatial_share = _least_squares_share(
                 held_out_telea[where], held_out_filled[where], frames[where]
             )
             if spatial_share:
-                filled = spatial_share * telea(frames, mask) + (1 - spatial_share) * filled
+                filled = spatial_share * spatial.real + (1 - spatial_share) * filled
                 held_out_filled = composite(
                     (spatial_share * held_out_telea + (1 - spatial_share) * held_out_filled).clamp(
                         0, 1
@@ -529,7 +702,7 @@ def hybrid_inpaint(
     holes = mask > 0.5
     hole_pixels = int(holes.sum())
     reached = (maps.reached > 0.5) & holes
-    info = dict(neural.info)
+    info = dict(slot.info)
     info.update(
         {
             "hole_pixels": hole_pixels,
@@ -545,21 +718,18 @@ def hybrid_inpaint(
             "fusion_passes": fusion_passes,
         }
     )
-    timings = dict(neural.timings)
+    timings = dict(slot.timings)
     timings["propagation_seconds"] = propagation_seconds
     timings["fusion_seconds"] = fusion_seconds
     timings["total_seconds"] = time.perf_counter() - started
     return MethodResult(
         restored=restored,
-        raw=neural.raw,
+        raw=slot.raw,
         timings=timings,
         info=info,
-        model=neural.fit.model,
-        stopped=neural.fit.stopped,
+        model=slot.model,
+        stopped=slot.stopped,
     )
-
-
-_OPTION_NAMES = {field.name for field in dataclasses.fields(HybridOptions)}
 
 
 def run_hybrid(
@@ -577,12 +747,8 @@ def run_hybrid(
     ``config.method_options`` holds the ``HybridOptions`` fields and ``model`` (a registered
     model, default ``hnerv``).
     """
-    method_options = dict(config.method_options)
+    method_options = resolve_options("hybrid", config.method_options, HYBRID_OPTIONS)
     model_name = method_options.pop("model", "hnerv")
-    unknown = set(method_options) - _OPTION_NAMES
-    if unknown:
-        valid = ", ".join(["model", *sorted(_OPTION_NAMES)])
-        raise InputError(f"unknown hybrid option(s) {sorted(unknown)}; valid: {valid}")
     return hybrid_inpaint(
         frames,
         mask,

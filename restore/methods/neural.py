@@ -77,6 +77,7 @@ def fit_and_decode(
     composite_into: tuple[torch.Tensor, torch.Tensor] | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    input_holes: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> NeuralFit:
     """Pads, fits ``model_name`` with per-pixel loss ``weights``, decodes and crops back.
 
@@ -94,6 +95,8 @@ def fit_and_decode(
             ``frames`` back into its output (as the method's result will); None: crop only.
         on_progress: ``FitProgress`` after every step.
         should_stop: polled every step; True ends the fit.
+        input_holes: cuts synthetic holes into the encoder's input of each training step
+            (``fit_representation``); it gets the padded frames.
 
     Raises:
         InputError: a model size out of reach for this clip (named in the user's W x H).
@@ -145,6 +148,7 @@ def fit_and_decode(
         on_progress=on_progress,
         should_stop=should_stop,
         predict_output=shape_output,
+        input_holes=input_holes,
     )
     if device.type == "cuda":
         torch.cuda.synchronize(device)

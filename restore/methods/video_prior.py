@@ -19,11 +19,9 @@ early it keeps the per-frame result and drops its flicker. Here the per-frame re
 
 Its budget is its own (``method_options`` ``epochs`` and ``model_size``, default 20 epochs of a
 0.1M model; the preset's and the harness profile's epochs and size are not used): the fit is
-there to steady BM3D within minutes on a CPU, not to represent the clip on its own. Measured on
-DAVIS blackswan (10 frames, 432x240, sigma 0.04): at 30 epochs of 0.1M the network alone reaches
-19.1 dB against BM3D's 34.8 (its E_warp is tiny: it is nearly static), and every fixed blend
-loses (lowpass 2 px: 21.1 dB); the CPU budget is far too small for HNeRV to represent the clip,
-so ``auto`` keeps BM3D's frames (``w`` near 0) and ``bm3d`` is the default denoiser.
+there to steady BM3D within minutes on a CPU, not to represent the clip on its own. At that
+budget the network alone is far below BM3D and every fixed blend loses (docs/denoising.md), so
+``auto`` keeps BM3D's frames (``w`` near 0) and ``bm3d-flow`` is the default denoiser.
 
 Layout: ``(T, 3, H, W)`` float32 RGB in [0, 1].
 """
