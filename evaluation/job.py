@@ -20,8 +20,6 @@ from __future__ import annotations
 import datetime
 import os
 import platform
-import resource
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -44,7 +42,7 @@ from evaluation.records import (
 from evaluation.scoring import curve_point, score_restoration
 from evaluation.tasks import make_task_input, task_kind
 from restore.api import restore
-from restore.device import describe_device, pick_device
+from restore.device import describe_device, peak_rss_mib, pick_device
 from restore.fit import FitProgress
 from restore.methods import get_method, method_config
 
@@ -86,12 +84,6 @@ class JobOutcome:
     status: str  # ok | error | skipped
     seconds: float  # wall time of the job (0 when skipped)
     message: str  # headline score, or the error
-
-
-def _peak_rss_mib() -> float:
-    """Peak resident memory of this process in MiB (`ru_maxrss`: KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _hardware() -> dict[str, Any]:
@@ -242,7 +234,7 @@ def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
     )
     sample = _write_samples(job, clean, task_input.corrupted, task_input.mask, result.restored)
     timings["threads"] = threads
-    timings["peak_rss_mib"] = _peak_rss_mib()
+    timings["peak_rss_mib"] = peak_rss_mib()
     if device.type == "cuda":
         timings["peak_cuda_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
     timings["job_seconds"] = time.perf_counter() - started

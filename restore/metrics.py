@@ -14,6 +14,7 @@ always called with `data_range=1.0`: its default of 255 would make the stabilisi
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytorch_msssim
@@ -60,6 +61,29 @@ def _check_ssim_size(video: torch.Tensor) -> None:
             f"SSIM needs frames of at least {SSIM_WINDOW_SIZE}x{SSIM_WINDOW_SIZE} (its Gaussian "
             f"window), got {h}x{w}"
         )
+
+
+def _checked(*, ssim_size: bool = False, mask: bool = False, names=("prediction", "target")):
+    """Checks a metric's videos (and mask) once, at the public boundary; the undecorated function
+    stays reachable as ``.unchecked`` for callers that checked already (``summarize``)."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def checked(prediction, target, *args, **kwargs):
+            prediction, target = _check_pair(prediction, target, names)
+            if ssim_size:
+                _check_ssim_size(target)
+            if mask:
+                if args:
+                    args = (_check_mask(args[0], target), *args[1:])
+                else:
+                    kwargs["mask"] = _check_mask(kwargs["mask"], target)
+            return function(prediction, target, *args, **kwargs)
+
+        checked.unchecked = function
+        return checked
+
+    return decorate
 
 
 def _hole_selection(mask: torch.Tensor) -> torch.Tensor:
@@ -112,13 +136,14 @@ def _squared_error_per_frame(
     return torch.stack(sums).cpu(), torch.stack(counts).cpu()
 
 
-def _psnr_from_mse(mse_value: float, max_psnr: float) -> float:
+def psnr_from_mse(mse_value: float, max_psnr: float = 100.0) -> float:
     """PSNR in dB for peak 1.0, capped at `max_psnr` (so MSE 0 gives `max_psnr`, not inf)."""
     if mse_value <= 0.0:
         return float(max_psnr)
     return min(10.0 * math.log10(1.0 / mse_value), float(max_psnr))
 
 
+@_checked(names=("a", "b"))
 def mse(a: torch.Tensor, b: torch.Tensor) -> float:
     """Mean squared error over all values of all frames.
 
@@ -132,11 +157,11 @@ def mse(a: torch.Tensor, b: torch.Tensor) -> float:
     Raises:
         ValueError: If either is not a float `(T, 3, H, W)` tensor or the shapes differ.
     """
-    a, b = _check_pair(a, b, names=("a", "b"))
     sums, counts = _squared_error_per_frame(a, b)
     return float(sums.sum() / counts.sum())
 
 
+@_checked()
 def psnr(prediction: torch.Tensor, target: torch.Tensor, *, max_psnr: float = 100.0) -> float:
     """PSNR of a whole video: `10 log10(1 / MSE)` with the MSE over all pixels of all frames.
 
@@ -154,11 +179,11 @@ def psnr(prediction: torch.Tensor, target: torch.Tensor, *, max_psnr: float = 10
     Raises:
         ValueError: If the inputs are not float `(T, 3, H, W)` tensors of the same shape.
     """
-    prediction, target = _check_pair(prediction, target)
     sums, counts = _squared_error_per_frame(prediction, target)
-    return _psnr_from_mse(float(sums.sum() / counts.sum()), max_psnr)
+    return psnr_from_mse(float(sums.sum() / counts.sum()), max_psnr)
 
 
+@_checked()
 def psnr_per_frame(
     prediction: torch.Tensor, target: torch.Tensor, *, max_psnr: float = 100.0
 ) -> torch.Tensor:
@@ -175,10 +200,9 @@ def psnr_per_frame(
     Raises:
         ValueError: If the inputs are not float `(T, 3, H, W)` tensors of the same shape.
     """
-    prediction, target = _check_pair(prediction, target)
     sums, counts = _squared_error_per_frame(prediction, target)
     values = [
-        _psnr_from_mse(float(s / c), max_psnr)
+        psnr_from_mse(float(s / c), max_psnr)
         for s, c in zip(sums.tolist(), counts.tolist(), strict=True)
     ]
     return torch.tensor(values, dtype=torch.float64)
@@ -189,9 +213,10 @@ def _masked_psnr(
 ) -> float:
     """PSNR from the MSE pooled over the selected pixels `(T, 1, H, W)` of all frames."""
     sums, counts = _squared_error_per_frame(prediction, target, selection)
-    return _psnr_from_mse(float(sums.sum() / counts.sum()), max_psnr)
+    return psnr_from_mse(float(sums.sum() / counts.sum()), max_psnr)
 
 
+@_checked(mask=True)
 def psnr_in_holes(
     prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, max_psnr: float = 100.0
 ) -> float:
@@ -210,12 +235,12 @@ def psnr_in_holes(
     Raises:
         ValueError: If shapes mismatch or the mask has no pixel > 0.5.
     """
-    prediction, target = _check_pair(prediction, target)
-    selection = _hole_selection(_check_mask(mask, target))
+    selection = _hole_selection(mask)
     _require_pixels(selection, "hole (> 0.5)")
     return _masked_psnr(prediction, target, selection, max_psnr)
 
 
+@_checked(mask=True)
 def psnr_outside_holes(
     prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, max_psnr: float = 100.0
 ) -> float:
@@ -234,12 +259,12 @@ def psnr_outside_holes(
     Raises:
         ValueError: If shapes mismatch or the mask has no pixel == 0.
     """
-    prediction, target = _check_pair(prediction, target)
-    selection = _known_selection(_check_mask(mask, target))
+    selection = _known_selection(mask)
     _require_pixels(selection, "known (== 0)")
     return _masked_psnr(prediction, target, selection, max_psnr)
 
 
+@_checked(mask=True)
 def psnr_in_holes_per_frame(
     prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, max_psnr: float = 100.0
 ) -> list[float | None]:
@@ -257,11 +282,10 @@ def psnr_in_holes_per_frame(
     Raises:
         ValueError: If shapes mismatch.
     """
-    prediction, target = _check_pair(prediction, target)
-    selection = _hole_selection(_check_mask(mask, target))
+    selection = _hole_selection(mask)
     sums, counts = _squared_error_per_frame(prediction, target, selection)
     return [
-        _psnr_from_mse(float(s / c), max_psnr) if c > 0 else None
+        psnr_from_mse(float(s / c), max_psnr) if c > 0 else None
         for s, c in zip(sums.tolist(), counts.tolist(), strict=True)
     ]
 
@@ -294,6 +318,7 @@ def _per_frame_in_chunks(function, prediction: torch.Tensor, target: torch.Tenso
     return torch.cat(values).double().cpu()
 
 
+@_checked(ssim_size=True)
 def ssim(prediction: torch.Tensor, target: torch.Tensor) -> float:
     """Mean SSIM over frames (pytorch_msssim: Gaussian window 11, sigma 1.5, data_range 1.0).
 
@@ -310,11 +335,10 @@ def ssim(prediction: torch.Tensor, target: torch.Tensor) -> float:
     Raises:
         ValueError: If shapes mismatch or frames are smaller than 11x11.
     """
-    prediction, target = _check_pair(prediction, target)
-    _check_ssim_size(target)
     return float(_ssim_values_per_frame(prediction, target).mean())
 
 
+@_checked(ssim_size=True)
 def ssim_per_frame(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """SSIM of each frame, as in `ssim`.
 
@@ -328,11 +352,10 @@ def ssim_per_frame(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tens
     Raises:
         ValueError: If shapes mismatch or frames are smaller than 11x11.
     """
-    prediction, target = _check_pair(prediction, target)
-    _check_ssim_size(target)
     return _ssim_values_per_frame(prediction, target)
 
 
+@_checked()
 def ms_ssim(prediction: torch.Tensor, target: torch.Tensor) -> float | None:
     """Mean MS-SSIM over frames (pytorch_msssim, 5 scales, window 11, data_range 1.0), or None.
 
@@ -350,7 +373,6 @@ def ms_ssim(prediction: torch.Tensor, target: torch.Tensor) -> float | None:
     Raises:
         ValueError: If shapes mismatch.
     """
-    prediction, target = _check_pair(prediction, target)
     if min(target.shape[-2:]) <= MS_SSIM_MIN_SIDE_EXCLUSIVE:
         return None
     return float(_per_frame_in_chunks(pytorch_msssim.ms_ssim, prediction, target).mean())
@@ -408,6 +430,7 @@ def _hole_crop(holes: torch.Tensor, margin: int) -> tuple[slice | None, slice | 
     )
 
 
+@_checked(ssim_size=True, mask=True)
 def ssim_in_holes(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> float:
     """Mean of the SSIM map over the hole pixels (mask > 0.5) of all frames.
 
@@ -430,9 +453,7 @@ def ssim_in_holes(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Te
         ValueError: If shapes mismatch, frames are smaller than 11x11, or the mask has no pixel
             > 0.5.
     """
-    prediction, target = _check_pair(prediction, target)
-    _check_ssim_size(target)
-    selection = _hole_selection(_check_mask(mask, target))
+    selection = _hole_selection(mask)
     _require_pixels(selection, "hole (> 0.5)")
     total, count = 0.0, 0
     for index in range(target.shape[0]):
@@ -495,29 +516,33 @@ def summarize(
     prediction, target = _check_pair(prediction, target)
     _check_ssim_size(target)
     summary: dict[str, float | None | list[float | None]] = {
-        "psnr": _json_float(psnr(prediction, target)),
-        "ssim": _json_float(ssim(prediction, target)),
-        "ms_ssim": _json_float(ms_ssim(prediction, target)),
-        "psnr_per_frame": [_json_float(v) for v in psnr_per_frame(prediction, target).tolist()],
+        "psnr": _json_float(psnr.unchecked(prediction, target)),
+        "ssim": _json_float(ssim.unchecked(prediction, target)),
+        "ms_ssim": _json_float(ms_ssim.unchecked(prediction, target)),
+        "psnr_per_frame": [
+            _json_float(v) for v in psnr_per_frame.unchecked(prediction, target).tolist()
+        ],
     }
     if mask is not None:
         mask = _check_mask(mask, target)
         has_holes = bool(_hole_selection(mask).any())
         has_known = bool(_known_selection(mask).any())
         summary["psnr_holes"] = (
-            _json_float(psnr_in_holes(prediction, target, mask)) if has_holes else None
+            _json_float(psnr_in_holes.unchecked(prediction, target, mask)) if has_holes else None
         )
         summary["ssim_holes"] = (
-            _json_float(ssim_in_holes(prediction, target, mask)) if has_holes else None
+            _json_float(ssim_in_holes.unchecked(prediction, target, mask)) if has_holes else None
         )
         summary["psnr_known"] = (
-            _json_float(psnr_outside_holes(prediction, target, mask)) if has_known else None
+            _json_float(psnr_outside_holes.unchecked(prediction, target, mask))
+            if has_known
+            else None
         )
         summary["psnr_holes_per_frame"] = [
-            _json_float(v) for v in psnr_in_holes_per_frame(prediction, target, mask)
+            _json_float(v) for v in psnr_in_holes_per_frame.unchecked(prediction, target, mask)
         ]
     if raw is not None:
         raw, target = _check_pair(raw, target, names=("raw", "target"))
-        summary["psnr_raw"] = _json_float(psnr(raw, target))
-        summary["ssim_raw"] = _json_float(ssim(raw, target))
+        summary["psnr_raw"] = _json_float(psnr.unchecked(raw, target))
+        summary["ssim_raw"] = _json_float(ssim.unchecked(raw, target))
     return summary

@@ -23,6 +23,7 @@ from restore.fields import option
 from restore.fit.losses import LOSSES, reconstruction_loss
 from restore.fit.plan import PROBE_STEPS, FitPlan, decode_seconds, plan_epochs
 from restore.fit.schedule import warmup_cosine
+from restore.metrics import psnr_from_mse
 
 PRECISIONS = ("auto", "fp32", "bf16")
 
@@ -150,10 +151,6 @@ class FitResult:
     plan: FitPlan | None = None  # the budgeted fit's plan
     recoveries: int = 0
     messages: list[str] = field(default_factory=list)
-
-
-def _psnr_from_mse(mse: float) -> float:
-    return 10 * math.log10(1.0 / mse) if mse > 0 else 100.0
 
 
 @torch.no_grad()
@@ -353,7 +350,7 @@ def fit_representation(
                 step=step,
                 total_steps=total_steps,
                 loss=loss_value,
-                psnr_known=_psnr_from_mse(mse),
+                psnr_known=psnr_from_mse(mse),
                 lr=lr,
                 elapsed=elapsed,
                 eta=elapsed / step * (total_steps - step),
@@ -361,7 +358,7 @@ def fit_representation(
                 epoch_end=epoch_end,
                 epoch_loss=sum(epoch_losses) / len(epoch_losses) if epoch_end else None,
                 epoch_psnr_known=(
-                    _psnr_from_mse(sum(epoch_mses) / len(epoch_mses)) if epoch_end else None
+                    psnr_from_mse(sum(epoch_mses) / len(epoch_mses)) if epoch_end else None
                 ),
                 message=plan_message,
                 plan=result.plan if plan_message else None,
@@ -386,7 +383,7 @@ def fit_representation(
             epoch_mse = sum(epoch_mses) / len(epoch_mses)
             if epoch_mse > config.collapse_factor * max(best_epoch_mse, COLLAPSE_MSE_FLOOR):
                 result.history.pop()  # the epoch is run again, or dropped
-                drop = _psnr_from_mse(best_epoch_mse) - _psnr_from_mse(epoch_mse)
+                drop = psnr_from_mse(best_epoch_mse) - psnr_from_mse(epoch_mse)
                 what = f"known PSNR {drop:.1f} dB below the best epoch's"
                 if result.stopped:  # no time to run it again: end with the last good state
                     model.load_state_dict(good_state[0])
