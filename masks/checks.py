@@ -132,3 +132,33 @@ def check_learnable(mask: torch.Tensor, name: str = "mask") -> None:
     """Checks that a binary mask leaves at least one known pixel to learn from."""
     if bool((mask > 0.5).all()):
         raise fail(name, "at least one known pixel", "a mask covering every pixel of every frame")
+
+
+def boundary(*, mask: bool = False, values: bool = True):
+    """Marks a public function as a boundary: its ``(video[, mask])`` is checked once, here.
+
+    The function itself trusts its inputs; ``function.unchecked`` is the body without the
+    check, for callers inside the engine that received checked inputs (``restore()`` checked
+    them, or another boundary did). ``tests/test_layering.py`` keeps the check family out of
+    the engine's inner modules, so each input is checked once, at the edge.
+
+    Args:
+        mask: The second argument is a mask ``(T, 1, H, W)`` that must match the video.
+        values: Also check the video's value range.
+    """
+
+    def decorate(function):
+        import functools
+
+        @functools.wraps(function)
+        def checked(video, *args, **kwargs):
+            check_video(video, values=values)
+            if mask:
+                given = args[0] if args else kwargs["mask"]
+                check_mask(given, video)
+            return function(video, *args, **kwargs)
+
+        checked.unchecked = function
+        return checked
+
+    return decorate

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import resource
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -44,12 +42,13 @@ from restore.chunks import (
     working_bytes,
 )
 from restore.config import RestoreConfig
+from restore.device import peak_rss_mib
 from restore.errors import InputError
 from restore.io import side_by_side, write_frames
 from restore.io.streaming import VideoInfo, VideoWriter, iter_frames, probe_video
 from restore.io.video import frames_to_uint8, uint8_to_frames
 from restore.methods import get_method
-from restore.metrics import _psnr_from_mse, ssim_per_frame
+from restore.metrics import psnr_from_mse, ssim_per_frame
 
 STATIC_MASKS = ("boxes", "center")
 """Mask specs that are the same in every frame: built per chunk, never for the whole clip."""
@@ -210,7 +209,7 @@ class RunningScores:
     def summary(self, has_mask: bool) -> dict[str, Any]:
         def psnr(who: str, region: str) -> float | None:
             entry = self.totals[who, region]
-            return _psnr_from_mse(entry["sum"] / entry["count"], 100.0) if entry["count"] else None
+            return psnr_from_mse(entry["sum"] / entry["count"], 100.0) if entry["count"] else None
 
         scores = {}
         for who in ("input", "restored"):
@@ -244,11 +243,6 @@ def _keep_samples(
             for frames in (finished.corrupted, finished.restored)
         )
         samples.append((finished.start + offset, before, after))
-
-
-def _peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
 def run_chunked_job(
@@ -407,7 +401,7 @@ def run_chunked_job(
             "plan": [[c.start, c.stop] for c in chunks],
             "per_chunk": chunk_summaries,
         },
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     }
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as functional
 
-from masks.checks import check_video
+from masks.checks import boundary
 from restore.errors import InputError
 from restore.methods.classical_inpaint import video_to_uint8
 from restore.methods.noise_level import estimate_sigma
@@ -46,6 +46,7 @@ def _square_windows(padded: torch.Tensor, size: int) -> torch.Tensor:
     return windows.reshape(*windows.shape[:-2], size * size)
 
 
+@boundary(values=False)
 def median_spatial(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     """Replaces every pixel by the median of its ``size x size`` neighbourhood in its frame.
 
@@ -61,7 +62,6 @@ def median_spatial(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``size`` is not odd and positive.
     """
-    check_video(video, values=False)
     _validate_odd_size(size, "size")
     source = video.detach().cpu().float()
     half = size // 2
@@ -73,6 +73,7 @@ def median_spatial(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     return torch.stack(frames).clamp(0.0, 1.0)
 
 
+@boundary(values=False)
 def median_spatiotemporal(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     """Replaces every pixel by the median of its ``size x size x size`` (t, h, w) neighbourhood.
 
@@ -88,7 +89,6 @@ def median_spatiotemporal(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``size`` is not odd and positive.
     """
-    check_video(video, values=False)
     _validate_odd_size(size, "size")
     source = video.detach().cpu().float()
     half = size // 2
@@ -103,6 +103,7 @@ def median_spatiotemporal(video: torch.Tensor, size: int = 3) -> torch.Tensor:
     return torch.stack(frames).clamp(0.0, 1.0)
 
 
+@boundary(values=False)
 def gaussian_blur(video: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     """Blurs every frame with an isotropic Gaussian of standard deviation ``sigma`` pixels.
 
@@ -119,7 +120,6 @@ def gaussian_blur(video: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``sigma`` is not positive.
     """
-    check_video(video, values=False)
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
         raise InputError(f"sigma must be a positive number (pixels), got {sigma!r}")
     source = video.detach().cpu().float()
@@ -157,6 +157,7 @@ def reflected_index(index: int, count: int) -> int:
     return index if index < count else period - index
 
 
+@boundary(values=False)
 def nl_means_temporal(
     video: torch.Tensor,
     h: float | None = None,
@@ -187,7 +188,6 @@ def nl_means_temporal(
     Raises:
         ValueError: If ``video`` is not ``(T, 3, H, W)`` float or a parameter is out of range.
     """
-    check_video(video, values=False)
     _validate_odd_size(window, "window")
     _validate_odd_size(template_window_size, "template_window_size")
     _validate_odd_size(search_window_size, "search_window_size")

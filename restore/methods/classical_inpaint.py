@@ -28,7 +28,7 @@ import torch
 from scipy import ndimage
 from skimage.restoration import inpaint_biharmonic
 
-from masks.checks import check_mask, check_video
+from masks.checks import boundary
 from restore.composite import composite
 from restore.errors import InputError
 
@@ -101,6 +101,7 @@ def _validate_radius(radius: int) -> None:
         raise InputError(f"radius must be a positive integer (pixels), got {radius!r}")
 
 
+@boundary(mask=True)
 def telea(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> torch.Tensor:
     """Inpaints every frame independently with Telea's fast marching method.
 
@@ -116,8 +117,6 @@ def telea(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> torch.Ten
     Raises:
         ValueError: If shapes, value ranges or ``radius`` are invalid.
     """
-    check_video(video)
-    check_mask(mask, video)
     _validate_radius(radius)
     fill = opencv_inpaint_frames(
         video_to_uint8(video), mask_to_numpy(mask), radius, cv2.INPAINT_TELEA
@@ -125,6 +124,7 @@ def telea(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> torch.Ten
     return composite_holes(video, mask, fill)
 
 
+@boundary(mask=True)
 def navier_stokes(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> torch.Tensor:
     """Inpaints every frame independently with the Navier-Stokes method of Bertalmio et al.
 
@@ -139,8 +139,6 @@ def navier_stokes(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> t
     Raises:
         ValueError: If shapes, value ranges or ``radius`` are invalid.
     """
-    check_video(video)
-    check_mask(mask, video)
     _validate_radius(radius)
     fill = opencv_inpaint_frames(video_to_uint8(video), mask_to_numpy(mask), radius, cv2.INPAINT_NS)
     return composite_holes(video, mask, fill)
@@ -166,6 +164,7 @@ def _biharmonic_frame(frame: np.ndarray, holes: np.ndarray, margin: int) -> np.n
     return filled
 
 
+@boundary(mask=True)
 def biharmonic(video: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Inpaints every frame independently by solving the biharmonic equation in the holes.
 
@@ -183,8 +182,6 @@ def biharmonic(video: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     Raises:
         ValueError: If shapes or value ranges are invalid.
     """
-    check_video(video)
-    check_mask(mask, video)
     frames = video_to_numpy(video).astype(np.float64)
     holes = mask_to_numpy(mask)
     filled = np.stack(
@@ -230,6 +227,7 @@ def nearest_known_frame(holes: np.ndarray) -> np.ndarray:
     return nearest
 
 
+@boundary(mask=True)
 def temporal_fill(video: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Copies each hole pixel from the nearest frame in time where the same pixel is known.
 
@@ -247,8 +245,6 @@ def temporal_fill(video: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     Raises:
         ValueError: If shapes or value ranges are invalid.
     """
-    check_video(video)
-    check_mask(mask, video)
     frames = video_to_numpy(video)
     holes = mask_to_numpy(mask)
     nearest = nearest_known_frame(holes)

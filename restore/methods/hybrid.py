@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from masks.checks import check_mask, check_video
+from masks.checks import boundary
 from restore.composite import composite
 from restore.config import ModelOptions, RestoreConfig
 from restore.device import pick_device
@@ -472,7 +472,7 @@ class SpatialFills:
     @property
     def real(self) -> torch.Tensor:
         if self._real is None:
-            self._real = telea(self._frames, self._mask)
+            self._real = telea.unchecked(self._frames, self._mask)
         return self._real
 
     @property
@@ -480,7 +480,7 @@ class SpatialFills:
         if self._fit_mask is self._mask:
             return self.real
         if self._held_out is None:
-            self._held_out = telea(self._frames, self._fit_mask)
+            self._held_out = telea.unchecked(self._frames, self._fit_mask)
         return self._held_out
 
 
@@ -564,6 +564,7 @@ def fill_network_slot(
     )
 
 
+@boundary(mask=True)
 def hybrid_inpaint(
     frames: torch.Tensor,
     mask: torch.Tensor,
@@ -603,8 +604,6 @@ def hybrid_inpaint(
     Raises:
         ValueError: For a bad video, mask, model name or option.
     """
-    check_video(frames)
-    check_mask(mask, frames)
     check_options(options)
     if model_name not in list_models():
         raise InputError(f"unknown model {model_name!r}; valid models: {', '.join(list_models())}")
@@ -749,7 +748,7 @@ def run_hybrid(
     """
     method_options = resolve_options("hybrid", config.method_options, HYBRID_OPTIONS)
     model_name = method_options.pop("model", "hnerv")
-    return hybrid_inpaint(
+    return hybrid_inpaint.unchecked(
         frames,
         mask,
         config.fit,
