@@ -134,6 +134,24 @@ def check_learnable(mask: torch.Tensor, name: str = "mask") -> None:
         raise fail(name, "at least one known pixel", "a mask covering every pixel of every frame")
 
 
+def checked_by(check):
+    """Marks a public function as a boundary whose arguments ``check(*args, **kwargs)`` validates
+    once; ``function.unchecked`` is the body without the check (see ``boundary``)."""
+
+    def decorate(function):
+        import functools
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            check(*args, **kwargs)
+            return function(*args, **kwargs)
+
+        checked.unchecked = function
+        return checked
+
+    return decorate
+
+
 def boundary(*, mask: bool = False, values: bool = True):
     """Marks a public function as a boundary: its ``(video[, mask])`` is checked once, here.
 
@@ -147,18 +165,16 @@ def boundary(*, mask: bool = False, values: bool = True):
         values: Also check the video's value range.
     """
 
-    def decorate(function):
-        import functools
+    def check(video, *args, **kwargs):
+        check_video(video, values=values)
+        if mask:
+            check_mask(args[0] if args else kwargs["mask"], video)
 
-        @functools.wraps(function)
-        def checked(video, *args, **kwargs):
-            check_video(video, values=values)
-            if mask:
-                given = args[0] if args else kwargs["mask"]
-                check_mask(given, video)
-            return function(video, *args, **kwargs)
+    return checked_by(check)
 
-        checked.unchecked = function
-        return checked
 
-    return decorate
+def check_composite(prediction: object, corrupted: object, mask: object, **_: object) -> None:
+    """Checks ``composite``'s arguments: a prediction of the input's shape and its mask."""
+    check_video(corrupted, "input", values=False)
+    check_same_shape(prediction, corrupted, ("prediction", "input"))
+    check_mask(mask, corrupted, values=False)

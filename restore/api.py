@@ -15,6 +15,7 @@ import torch
 from masks.checks import check_learnable, check_mask, check_video, fail
 from restore.composite import composite
 from restore.config import RestoreConfig
+from restore.deadline import Deadline
 from restore.fit import FitProgress
 from restore.methods import MethodResult, get_method
 from restore.resolution import downscale_mask, downscale_video, resolve_work_size, upscale_video
@@ -28,6 +29,7 @@ def restore(
     config: RestoreConfig,
     *,
     task: str,
+    deadline: Deadline | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> MethodResult:
@@ -39,6 +41,8 @@ def restore(
             ``None`` (every pixel is trusted alike) or the pixels known to be hit by impulse noise.
         config: method, model, fit, device, ...
         task: ``"inpaint"`` or ``"denoise"``; the method must be able to do it.
+        deadline: when the method must be done (a job's, with its writing reserved); None: from
+            ``config.time_budget``, counted from this call.
         on_progress: receives a ``FitProgress`` after every optimizer step (neural methods);
             its ``predict`` decodes frames of the input's size (composited for inpainting).
         should_stop: polled every step; True ends the fit and returns the result so far.
@@ -60,6 +64,8 @@ def restore(
         check_learnable(mask)
     elif task == "inpaint":
         raise fail("mask", "a (T, 1, H, W) mask to inpaint", None)
+    if deadline is None:
+        deadline = Deadline.from_budget(config.time_budget)
     method = get_method(config.method)
     if task not in method.tasks:
         raise fail(
@@ -68,9 +74,18 @@ def restore(
     height, width = frames.shape[2:]
     size = resolve_work_size(config.work_size, height, width) if method.neural else None
     if size is None:
-        result = method.run(frames, mask, config, on_progress=on_progress, should_stop=should_stop)
+        result = method.run(
+            frames,
+            mask,
+            config,
+            deadline=deadline,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
     else:
-        result = _run_at_work_size(method, frames, mask, config, size, on_progress, should_stop)
+        result = _run_at_work_size(
+            method, frames, mask, config, size, deadline, on_progress, should_stop
+        )
     if task == "denoise" and "sigma" not in result.info:
         # Methods built on noise_level.prepare_noisy check themselves; check the others here.
         result.info["notes"] = list(result.info.get("notes", [])) + _denoise_safety(
@@ -79,7 +94,7 @@ def restore(
     return result
 
 
-def _run_at_work_size(method, frames, mask, config, size, on_progress, should_stop):
+def _run_at_work_size(method, frames, mask, config, size, deadline, on_progress, should_stop):
     """Runs ``method`` on the clip downscaled to ``size`` (W, H); upscales its output into the
     full-resolution holes (``restore.resolution``). ``predict`` follows the same path."""
     height, width = frames.shape[2:]
@@ -94,7 +109,7 @@ def _run_at_work_size(method, frames, mask, config, size, on_progress, should_st
         if mask is None:
             return large
         chosen = slice(None) if indices is None else list(indices)
-        return composite(large, frames[chosen], mask[chosen])
+        return composite.unchecked(large, frames[chosen], mask[chosen])
 
     def relay(progress: FitProgress) -> None:
         if progress.predict is not None:
@@ -111,6 +126,7 @@ def _run_at_work_size(method, frames, mask, config, size, on_progress, should_st
         small_frames,
         small_mask,
         config,
+        deadline=deadline,
         on_progress=None if on_progress is None else relay,
         should_stop=should_stop,
     )

@@ -180,7 +180,7 @@ class ChunkBlender:
         blended = weighted[:done]
         if head and mask is not None:
             # w_prev * a + w_next * a is a up to rounding only: known pixels go back exactly.
-            blended[:head] = composite(blended[:head], corrupted[:head], mask[:head])
+            blended[:head] = composite.unchecked(blended[:head], corrupted[:head], mask[:head])
         if head and mask is None:
             blended[:head] = blended[:head].clamp_(0.0, 1.0)
         return FinishedFrames(

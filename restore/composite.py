@@ -1,16 +1,19 @@
 """Compositing: put the restoration into the holes, keep every known pixel (HNeRV section 3.2).
 
 ``output = M * prediction + (1 - M) * input`` with M = 1 on missing pixels. It is computed with a
-selection, not arithmetic, so known pixels come back bit-exactly.
+selection, not arithmetic, so known pixels come back bit-exactly. ``composite`` checks its
+arguments (a front end's call); the engine, whose tensors ``restore()`` checked, calls
+``composite.unchecked``.
 """
 
 from __future__ import annotations
 
 import torch
 
-from masks.checks import check_mask, check_same_shape
+from masks.checks import check_composite, checked_by
 
 
+@checked_by(check_composite)
 def composite(
     prediction: torch.Tensor, corrupted: torch.Tensor, mask: torch.Tensor
 ) -> torch.Tensor:
@@ -24,6 +27,4 @@ def composite(
     Returns:
         ``(T, 3, H, W)``; equal to ``corrupted`` wherever ``mask`` is 0.
     """
-    check_same_shape(prediction, corrupted, ("prediction", "input"))
-    check_mask(mask, corrupted, values=False)
     return torch.where(mask > 0.5, prediction.to(corrupted.dtype), corrupted)

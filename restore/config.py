@@ -133,7 +133,9 @@ class RestoreConfig:
         if unknown:
             raise InputError(f"config: unknown field(s) {sorted(unknown)}")
         model = ModelOptions(**data.pop("model", {}))
-        fit = FitConfig(**data.pop("fit", {}))
+        fit_data = dict(data.pop("fit", {}))
+        fit_data.pop("time_budget", None)  # saved before the budget became one Deadline
+        fit = FitConfig(**fit_data)
         return cls(model=model, fit=fit, **data)
 
 

@@ -1,7 +1,9 @@
 """The fitting loop: overfit one video representation to one (corrupted) video.
 
 It owns the optimizer (Adam, HNeRV section 4.1), the warm-up + cosine schedule, the masked loss
-(eq. 2), divergence recovery and the stop flag. It knows neither the model family (every model
+(eq. 2) and the stop flag; two pieces beside it keep the loop itself short: ``BudgetWatch`` plans
+the epochs against a deadline and ends the fit when it is near, ``DivergenceGuard`` rolls a
+diverging fit back. It knows neither the model family (every model
 maps ``(frames, indices)`` to frames) nor the front end: it reports through ``on_progress`` and
 never prints.
 """
@@ -19,6 +21,7 @@ import torch
 from torch import nn
 
 from masks.checks import check_positive_int, fail
+from restore.deadline import Deadline
 from restore.fields import option
 from restore.fit.losses import LOSSES, reconstruction_loss
 from restore.fit.plan import PROBE_STEPS, FitPlan, decode_seconds, plan_epochs
@@ -88,7 +91,6 @@ class FitConfig:
     # counts as a blow-up too: at a high lr a fit can collapse over a few epochs without any one
     # step jumping (docs/time-to-quality.md).
     collapse_factor: float = 2.0
-    time_budget: float | None = None  # seconds for fitting + final decoding; epochs = the most
     grad_clip: float | None = option(
         1.0, help="Clip the gradients' global L2 norm to this (1e9 turns it off)."
     )
@@ -106,8 +108,6 @@ class FitConfig:
             raise fail("loss", f"one of {', '.join(LOSSES)}", repr(self.loss))
         if self.precision not in PRECISIONS:
             raise fail("precision", f"one of {', '.join(PRECISIONS)}", repr(self.precision))
-        if self.time_budget is not None and not self.time_budget > 0:
-            raise fail("time budget", "a duration > 0 seconds", self.time_budget)
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise fail("gradient clip", "a norm > 0 (or None)", self.grad_clip)
 
@@ -190,6 +190,114 @@ def predict_video(
     return torch.cat(outputs).contiguous()
 
 
+class BudgetWatch:
+    """Plans a budgeted fit from its first steps and says when the deadline is too near.
+
+    The first ``PROBE_STEPS`` steps are timed (wall time between steps: callbacks and data
+    movement count too); ``plan_epochs`` then fixes the epochs that fit before the deadline with
+    the final decoding paid for. After that, a fit whose next step and decoding no longer fit
+    ends early, so a machine that slows down still keeps the deadline.
+    """
+
+    def __init__(self, deadline: Deadline, started: float) -> None:
+        self.budget = deadline.at - started  # seconds from the fit's start to the deadline
+        self.step_times: list[float] = []
+        self.previous_elapsed = 0.0
+        self.plan: FitPlan | None = None
+
+    def time_step(self, elapsed: float) -> None:
+        self.step_times.append(elapsed - self.previous_elapsed)
+        self.previous_elapsed = elapsed
+
+    def ready_to_plan(self, total_steps: int) -> bool:
+        return self.plan is None and len(self.step_times) == min(PROBE_STEPS, total_steps)
+
+    def make_plan(
+        self, config: FitConfig, steps_per_epoch: int, num_frames: int, elapsed: float, step: int
+    ) -> FitPlan:
+        timed = self.step_times[1:] or self.step_times  # the first step pays for lazy set-up
+        self.plan = plan_epochs(
+            step_seconds=sorted(timed)[len(timed) // 2],
+            steps_per_epoch=steps_per_epoch,
+            max_epochs=config.epochs,
+            batch_size=config.batch_size,
+            num_frames=num_frames,
+            budget_seconds=self.budget,
+            elapsed_seconds=elapsed,
+            steps_done=step,
+        )
+        return self.plan
+
+    def over(self, elapsed: float, batch_size: int, num_frames: int) -> bool:
+        """Whether the next step and the final decoding would end after the deadline."""
+        if self.plan is None:  # still probing
+            return elapsed > self.budget
+        recent = sorted(self.step_times[1:][-5:]) or self.step_times[-1:]
+        next_step = recent[len(recent) // 2]
+        finishing = decode_seconds(next_step, batch_size, num_frames)
+        return elapsed + next_step + finishing > self.budget
+
+
+class DivergenceGuard:
+    """Rolls a fit back to its last good state when it diverges.
+
+    Two signs: a step whose loss is not finite or ``blowup_factor`` times the mean of the last
+    20 steps (a blow-up), and an epoch whose known-pixel MSE is ``collapse_factor`` times the
+    best epoch's (a collapse over several epochs without any one step jumping). Each rollback
+    halves the learning rate; more than ``max_recoveries`` end the fit with the last good state.
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, config: FitConfig):
+        self.model, self.optimizer, self.config = model, optimizer, config
+        self.lr_scale = 1.0
+        self.recoveries = 0
+        self.recent_losses: list[float] = []
+        self.best_epoch_mse = math.inf
+        self.save()
+
+    def save(self) -> None:
+        """Remembers the current state as the last good one (after a healthy epoch)."""
+        self.good_state = (
+            copy.deepcopy(self.model.state_dict()),
+            copy.deepcopy(self.optimizer.state_dict()),
+        )
+
+    def step_blew_up(self, loss_value: float) -> bool:
+        recent = self.recent_losses
+        reference = sum(recent) / len(recent) if recent else None
+        return not math.isfinite(loss_value) or (
+            reference is not None and loss_value > self.config.blowup_factor * reference
+        )
+
+    def record_step(self, loss_value: float) -> None:
+        self.recent_losses = (self.recent_losses + [loss_value])[-20:]
+
+    def epoch_collapse(self, epoch_mse: float) -> str | None:
+        """What went wrong if the epoch collapsed (None if healthy; then it may be the best)."""
+        floor = max(self.best_epoch_mse, COLLAPSE_MSE_FLOOR)
+        if epoch_mse > self.config.collapse_factor * floor:
+            drop = psnr_from_mse(self.best_epoch_mse) - psnr_from_mse(epoch_mse)
+            return f"known PSNR {drop:.1f} dB below the best epoch's"
+        self.best_epoch_mse = min(self.best_epoch_mse, epoch_mse)
+        return None
+
+    def keep_weights_only(self) -> None:
+        """Back to the last good weights, for a fit that has no time to run the epoch again."""
+        self.model.load_state_dict(self.good_state[0])
+
+    def roll_back(self) -> None:
+        """Back to the last good state with half the learning rate."""
+        self.recoveries += 1
+        self.lr_scale *= 0.5
+        self.model.load_state_dict(self.good_state[0])
+        self.optimizer.load_state_dict(self.good_state[1])
+        self.recent_losses = []
+
+    @property
+    def exhausted(self) -> bool:
+        return self.recoveries > self.config.max_recoveries
+
+
 def fit_representation(
     model: nn.Module,
     target: torch.Tensor,
@@ -199,6 +307,7 @@ def fit_representation(
     encoder_input: torch.Tensor | None = None,
     device: torch.device | str = "cpu",
     seed: int = 0,
+    deadline: Deadline | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     predict_output: Callable[[torch.Tensor, list[int], bool], torch.Tensor] | None = None,
@@ -215,6 +324,8 @@ def fit_representation(
         encoder_input: ``(T, 3, H, W)`` what HNeRV's encoder sees (defaults to ``target``).
         device: where to fit; data stays on the CPU and moves per batch.
         seed: seeds initialisation and frame order.
+        deadline: when fitting and the final decoding must be done (``BudgetWatch``): the
+            epochs are planned from the first steps; None runs ``config.epochs``.
         on_progress: called after every step with a ``FitProgress``.
         should_stop: polled every step; when it returns True the fit ends after that step.
         predict_output: ``(frames, indices, composited)`` turns decoded frames ``(B, 3, H, W)``
@@ -239,14 +350,10 @@ def fit_representation(
     steps_per_epoch = math.ceil(num_frames / config.batch_size)
     epochs = config.epochs  # a budgeted fit replaces it with its plan after the probe
     total_steps = steps_per_epoch * epochs
-    step_times: list[float] = []
-    previous_elapsed = 0.0
-    lr_scale = 1.0
-    good_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()))
+    guard = DivergenceGuard(model, optimizer, config)
     result = FitResult(model=model)
-    recent_losses: list[float] = []
-    best_epoch_mse = math.inf
     started = time.perf_counter()
+    watch = None if deadline is None else BudgetWatch(deadline, started)
     step = 0
     epoch = 0
 
@@ -260,6 +367,18 @@ def fit_representation(
             precision=config.precision,
         )
         return frames if predict_output is None else predict_output(frames, indices, not raw)
+
+    def report(**values) -> None:
+        if on_progress is not None:
+            on_progress(
+                FitProgress(
+                    epochs=epochs,
+                    step=step,
+                    total_steps=total_steps,
+                    recoveries=guard.recoveries,
+                    **values,
+                )
+            )
 
     while epoch < epochs and not result.stopped:
         order = torch.randperm(num_frames, generator=order_generator)
@@ -278,7 +397,7 @@ def fit_representation(
                 frames = frames.contiguous(memory_format=torch.channels_last)
             lr = (
                 config.lr
-                * lr_scale
+                * guard.lr_scale
                 * warmup_cosine(step, total_steps, config.warmup_fraction, config.min_lr_factor)
             )
             for group in optimizer.param_groups:
@@ -288,10 +407,7 @@ def fit_representation(
             prediction = prediction.float()
             loss = reconstruction_loss(prediction, goal, batch_known, config.loss)
             loss_value = float(loss.detach())
-            reference = sum(recent_losses) / len(recent_losses) if recent_losses else None
-            if not math.isfinite(loss_value) or (
-                reference is not None and loss_value > config.blowup_factor * reference
-            ):
+            if guard.step_blew_up(loss_value):
                 diverged = True
                 break
             optimizer.zero_grad(set_to_none=True)
@@ -300,139 +416,108 @@ def fit_representation(
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             step += 1
-            with torch.no_grad():
-                error = (prediction.detach() - goal) ** 2
-                if batch_known is not None:
-                    error = error * batch_known
-                    count = float(batch_known.sum()) * 3
-                else:
-                    count = float(error.numel())
-                mse = float(error.sum()) / max(count, 1.0)
+            mse = _known_mse(prediction.detach(), goal, batch_known)
             epoch_losses.append(loss_value)
             epoch_mses.append(mse)
-            recent_losses = (recent_losses + [loss_value])[-20:]
+            guard.record_step(loss_value)
             elapsed = time.perf_counter() - started
             epoch_end = batch_start + config.batch_size >= num_frames
             if should_stop is not None and should_stop():
                 result.stopped = True
             plan_message = None
-            if config.time_budget is not None:
-                # Wall time since the previous step: callbacks and data movement count too.
-                step_times.append(elapsed - previous_elapsed)
-                previous_elapsed = elapsed
-                if result.plan is None and len(step_times) == min(PROBE_STEPS, total_steps):
-                    timed = step_times[1:] or step_times
-                    result.plan = plan_epochs(
-                        step_seconds=sorted(timed)[len(timed) // 2],
-                        steps_per_epoch=steps_per_epoch,
-                        max_epochs=config.epochs,
-                        batch_size=config.batch_size,
-                        num_frames=num_frames,
-                        budget_seconds=config.time_budget,
-                        elapsed_seconds=elapsed,
-                        steps_done=step,
+            if watch is not None:
+                watch.time_step(elapsed)
+                if watch.ready_to_plan(total_steps):
+                    result.plan = watch.make_plan(
+                        config, steps_per_epoch, num_frames, elapsed, step
                     )
                     epochs, total_steps = result.plan.epochs, result.plan.epochs * steps_per_epoch
                     plan_message = result.plan.describe()
                     result.messages.append(plan_message)
-                if result.plan is None:  # probing: the first step pays for lazy set-up
-                    over = elapsed > config.time_budget
-                else:  # the next step and the final decoding must still fit
-                    recent = sorted(step_times[1:][-5:])
-                    next_step = recent[len(recent) // 2]
-                    finishing = decode_seconds(next_step, config.batch_size, num_frames)
-                    over = elapsed + next_step + finishing > config.time_budget
-                if over and step < total_steps:
+                if watch.over(elapsed, config.batch_size, num_frames) and step < total_steps:
                     result.stopped = result.budget_stopped = True
-            progress = FitProgress(
+            epoch_loss = sum(epoch_losses) / len(epoch_losses) if epoch_end else None
+            epoch_psnr = psnr_from_mse(sum(epoch_mses) / len(epoch_mses)) if epoch_end else None
+            if epoch_end:
+                result.history.append(
+                    {
+                        "epoch": epoch + 1,
+                        "loss": epoch_loss,
+                        "psnr_known": epoch_psnr,
+                        "lr": lr,
+                        "seconds": elapsed,
+                    }
+                )
+            report(
                 epoch=epoch + 1,
-                epochs=epochs,
-                step=step,
-                total_steps=total_steps,
                 loss=loss_value,
                 psnr_known=psnr_from_mse(mse),
                 lr=lr,
                 elapsed=elapsed,
                 eta=elapsed / step * (total_steps - step),
-                recoveries=result.recoveries,
                 epoch_end=epoch_end,
-                epoch_loss=sum(epoch_losses) / len(epoch_losses) if epoch_end else None,
-                epoch_psnr_known=(
-                    psnr_from_mse(sum(epoch_mses) / len(epoch_mses)) if epoch_end else None
-                ),
+                epoch_loss=epoch_loss,
+                epoch_psnr_known=epoch_psnr,
                 message=plan_message,
                 plan=result.plan if plan_message else None,
                 predict=predict,
             )
-            if epoch_end:
-                result.history.append(
-                    {
-                        "epoch": epoch + 1,
-                        "loss": progress.epoch_loss,
-                        "psnr_known": progress.epoch_psnr_known,
-                        "lr": lr,
-                        "seconds": elapsed,
-                    }
-                )
-            if on_progress is not None:
-                on_progress(progress)
             if result.stopped:
                 break
         what = f"step loss {loss_value:.3g}"
         if not diverged and epoch_mses and not (result.stopped and not epoch_end):
-            epoch_mse = sum(epoch_mses) / len(epoch_mses)
-            if epoch_mse > config.collapse_factor * max(best_epoch_mse, COLLAPSE_MSE_FLOOR):
+            collapse = guard.epoch_collapse(sum(epoch_mses) / len(epoch_mses))
+            if collapse is not None:
                 result.history.pop()  # the epoch is run again, or dropped
-                drop = psnr_from_mse(best_epoch_mse) - psnr_from_mse(epoch_mse)
-                what = f"known PSNR {drop:.1f} dB below the best epoch's"
+                what = collapse
                 if result.stopped:  # no time to run it again: end with the last good state
-                    model.load_state_dict(good_state[0])
+                    guard.keep_weights_only()
                     result.messages.append(
                         f"epoch {epoch + 1} collapsed ({what}) as the fit stopped: kept the "
                         "state before it"
                     )
                     break
                 diverged = True
-            else:
-                best_epoch_mse = min(best_epoch_mse, epoch_mse)
         if diverged:
-            result.recoveries += 1
-            lr_scale *= 0.5
-            model.load_state_dict(good_state[0])
-            optimizer.load_state_dict(good_state[1])
-            recent_losses = []
+            guard.roll_back()
             message = (
                 f"loss blew up at epoch {epoch + 1} ({what}); restored the "
-                f"last good state and halved the learning rate (x{lr_scale:g})"
+                f"last good state and halved the learning rate (x{guard.lr_scale:g})"
             )
             result.messages.append(message)
-            if result.recoveries > config.max_recoveries:
+            if guard.exhausted:
                 result.messages.append("too many blow-ups: stopping with the last good state")
                 break
-            if on_progress is not None:
-                on_progress(
-                    FitProgress(
-                        epoch=epoch + 1,
-                        epochs=epochs,
-                        step=step,
-                        total_steps=total_steps,
-                        loss=loss_value,
-                        psnr_known=float("nan"),
-                        lr=lr,
-                        elapsed=time.perf_counter() - started,
-                        eta=float("nan"),
-                        recoveries=result.recoveries,
-                        message=message,
-                    )
-                )
+            report(
+                epoch=epoch + 1,
+                loss=loss_value,
+                psnr_known=float("nan"),
+                lr=lr,
+                elapsed=time.perf_counter() - started,
+                eta=float("nan"),
+                message=message,
+            )
             continue  # rerun this epoch from the restored state
         if result.stopped and not epoch_end:
             break  # stopped mid-epoch: that epoch is not complete
         epoch += 1
-        good_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()))
+        guard.save()
     # A stop mid-epoch keeps the weights after its last step: every step taken was healthy.
     result.seconds = time.perf_counter() - started
     result.steps = step
     result.epochs_run = epoch
+    result.recoveries = guard.recoveries
     model.eval()
     return result
+
+
+@torch.no_grad()
+def _known_mse(prediction: torch.Tensor, goal: torch.Tensor, known: torch.Tensor | None) -> float:
+    """Mean squared error of a step's prediction over its known pixels (weighted by ``known``)."""
+    error = (prediction - goal) ** 2
+    if known is not None:
+        error = error * known
+        count = float(known.sum()) * 3
+    else:
+        count = float(error.numel())
+    return float(error.sum()) / max(count, 1.0)

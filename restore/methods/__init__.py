@@ -74,6 +74,7 @@ def _classical(function_path: str, *, needs_mask: bool) -> tuple[Callable[..., M
         mask: torch.Tensor | None,
         config: RestoreConfig,
         *,
+        deadline=None,
         on_progress=None,
         should_stop=None,
     ) -> MethodResult:

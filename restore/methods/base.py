@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import torch
 
 from restore.config import RestoreConfig
+from restore.deadline import Deadline
 from restore.fit import FitProgress
 
 
@@ -35,6 +36,7 @@ class MethodRunner(Protocol):
         mask: torch.Tensor | None,
         config: RestoreConfig,
         *,
+        deadline: Deadline | None = None,
         on_progress: Callable[[FitProgress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> MethodResult: ...

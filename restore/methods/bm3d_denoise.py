@@ -163,6 +163,7 @@ def run_bm3d(
     mask: torch.Tensor | None,
     config: RestoreConfig,
     *,
+    deadline=None,
     on_progress=None,
     should_stop=None,
     fuse: bool = False,
@@ -191,6 +192,7 @@ def run_bm4d(
     mask: torch.Tensor | None,
     config: RestoreConfig,
     *,
+    deadline=None,
     on_progress=None,
     should_stop=None,
 ) -> MethodResult:
@@ -223,6 +225,7 @@ def run_bm3d_flow(
     mask: torch.Tensor | None,
     config: RestoreConfig,
     *,
+    deadline=None,
     on_progress=None,
     should_stop=None,
 ) -> MethodResult:

@@ -70,7 +70,7 @@ def composite_holes(
         fill = torch.from_numpy(np.ascontiguousarray(fill, dtype=np.float32)).permute(0, 3, 1, 2)
     source = video.detach().cpu().float()
     fill = fill.to(torch.float32).clamp(0.0, 1.0)
-    return composite(fill, source, mask.detach().cpu()).contiguous()
+    return composite.unchecked(fill, source, mask.detach().cpu()).contiguous()
 
 
 def opencv_inpaint_frames(

@@ -57,13 +57,14 @@ import torch
 from masks.checks import boundary
 from restore.composite import composite
 from restore.config import ModelOptions, RestoreConfig
+from restore.deadline import Deadline
 from restore.device import pick_device
 from restore.errors import InputError
 from restore.fit import FitConfig, FitProgress
 from restore.methods.base import MethodResult
 from restore.methods.classical_inpaint import telea
 from restore.methods.flow_propagation import PropagationMaps, flow_guided_with_maps, laplace_fill
-from restore.methods.neural import budgeted, fit_and_decode
+from restore.methods.neural import fit_and_decode
 from restore.methods.spec import resolve_options
 from restore.methods.temporal_fusion import fuse_temporal
 from restore.models import list_models
@@ -222,7 +223,7 @@ def blend_holes(
             raise InputError("blend 'calibrated' needs the shares from calibrate_shares")
         filled = calibrated_share(maps, shares)
         filled = filled * propagated + (1 - filled) * network
-        return composite(filled.clamp(0, 1), propagated, mask)
+        return composite.unchecked(filled.clamp(0, 1), propagated, mask)
     if blend == "confidence":
         share = maps.confidence
     elif blend == "choose":
@@ -235,7 +236,7 @@ def blend_holes(
         raise InputError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
     share = torch.where(reached, share, torch.zeros_like(share))
     filled = share * propagated + (1 - share) * network
-    return composite(filled.clamp(0, 1), propagated, mask)
+    return composite.unchecked(filled.clamp(0, 1), propagated, mask)
 
 
 VALIDATION_SHIFTS = ((0, 1 / 3, 1 / 2), (1 / 3, 2 / 3, 1 / 4))
@@ -356,9 +357,18 @@ test only weakens a neighbour that disagrees completely; the flow's forward-back
 which neighbours are averaged."""
 
 
-def _held_out_error(filled: torch.Tensor, truth: torch.Tensor, held_out: torch.Tensor) -> float:
-    where = (held_out > 0.5).expand_as(truth)
-    return float(((filled - truth)[where] ** 2).mean())
+@dataclass
+class FusionCheck:
+    """What a fusion pass is judged on: the same fill made with the validation pixels missing
+    too (``filled``, holes ``mask``), and the validation pixels (``held_out``)."""
+
+    filled: torch.Tensor  # (T, 3, H, W)
+    mask: torch.Tensor  # (T, 1, H, W) real and validation holes
+    held_out: torch.Tensor  # (T, 1, H, W) validation pixels
+
+    def error(self, fill: torch.Tensor, truth: torch.Tensor) -> float:
+        where = (self.held_out > 0.5).expand_as(truth)
+        return float(((fill - truth)[where] ** 2).mean())
 
 
 def fuse_holes(
@@ -366,12 +376,13 @@ def fuse_holes(
     mask: torch.Tensor,
     passes: int,
     *,
-    check: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
     frames: torch.Tensor,
-    deadline: float | None = None,
+    check: FusionCheck | None = None,
+    deadline: Deadline | None = None,
     pass_seconds: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[torch.Tensor, int]:
-    """Steadies the holes of ``restored`` by flow-compensated temporal fusion, pass by pass.
+    """Step 7: steadies the holes of ``restored`` by flow-compensated temporal fusion.
 
     Each pass averages every hole pixel with its two flow-warped neighbours
     (``fuse_temporal``, flow computed on the current fill) and puts the known pixels back.
@@ -380,34 +391,36 @@ def fuse_holes(
         restored: ``(T, 3, H, W)`` filled clip (known pixels are the input's).
         mask: ``(T, 1, H, W)``, 1 = missing.
         passes: Most passes.
-        check: ``(held_out_filled, fit_mask, held_out)``: the same fill made with the validation
-            pixels missing too, its mask, and the validation pixels. A pass is kept only if the
-            same pass over ``held_out_filled`` lowers its error there; None keeps every pass.
         frames: ``(T, 3, H, W)`` the input (known pixels, and the truth on validation pixels).
-        deadline: ``time.perf_counter()`` value by which the passes must be done: a pass
-            starts only if the last one's duration (before the first: ``pass_seconds``) still
-            fits before it.
+        check: A pass is kept only if the same pass over ``check.filled`` lowers its error on
+            the validation pixels; None keeps every pass.
+        deadline: A pass starts only if the last one's duration (before the first:
+            ``pass_seconds``) still fits before it.
         pass_seconds: Expected seconds of the first pass.
+        should_stop: Polled before each pass; True ends the fusion with the passes done.
 
     Returns:
         ``(fused clip, passes kept)``.
     """
     if restored.shape[0] < 2 or not bool((mask > 0.5).any()):
         return restored, 0
-    error = None if check is None else _held_out_error(check[0], frames, check[2])
+    trial_fill = None if check is None else check.filled
+    error = None if check is None else check.error(trial_fill, frames)
     kept = 0
     for _ in range(passes):
         started = time.perf_counter()
-        if deadline is not None and started + pass_seconds > deadline:
+        if deadline is not None and not deadline.fits(pass_seconds):
+            break
+        if should_stop is not None and should_stop():
             break
         if check is not None:
-            held_out_filled, fit_mask, held_out = check
-            trial = composite(fuse_temporal(held_out_filled, FUSION_SIGMA), frames, fit_mask)
-            trial_error = _held_out_error(trial, frames, held_out)
+            fused = fuse_temporal(trial_fill, FUSION_SIGMA)
+            trial = composite.unchecked(fused, frames, check.mask)
+            trial_error = check.error(trial, frames)
             if not trial_error < error:
                 break
-            check, error = (trial, fit_mask, held_out), trial_error
-        restored = composite(fuse_temporal(restored, FUSION_SIGMA), frames, mask)
+            trial_fill, error = trial, trial_error
+        restored = composite.unchecked(fuse_temporal(restored, FUSION_SIGMA), frames, mask)
         kept += 1
         pass_seconds = time.perf_counter() - started
     return restored, kept
@@ -459,37 +472,110 @@ class SyntheticHoles:
         return torch.where(holes, blurred, frames)
 
 
-class SpatialFills:
-    """Telea fills of the real holes and of the holes with the validation pixels missing too,
-    computed once when first asked for (the network-free slot and the third candidate share
-    them)."""
+@dataclass
+class HoleView:
+    """The clip as one set of holes sees it, and each candidate fill of those holes.
 
-    def __init__(self, frames: torch.Tensor, mask: torch.Tensor, fit_mask: torch.Tensor) -> None:
-        self._frames, self._mask, self._fit_mask = frames, mask, fit_mask
-        self._real: torch.Tensor | None = None
-        self._held_out: torch.Tensor | None = None
+    The hybrid works on two views of the same clip at once: the real holes, and the real holes
+    with the validation pixels missing too (``HybridClip.validation``). Every step does to the
+    validation view what it does to the real one, so that on the validation pixels, where the
+    truth is known, it can be measured; keeping both views in one object makes the pairing
+    explicit instead of carried by variable names.
+    """
+
+    frames: torch.Tensor  # (T, 3, H, W) the input (known pixels are the truth)
+    mask: torch.Tensor  # (T, 1, H, W) this view's holes, 1 = missing
+    propagated: torch.Tensor  # flow-guided fill (spatial fallback where unreached)
+    maps: PropagationMaps  # how sure the propagation is, per hole pixel
+    statistics: dict[str, Any]  # the propagation's info (fractions reached, mean distance)
+    network: torch.Tensor | None = None  # what fills the network's slot (step 3)
+    filled: torch.Tensor | None = None  # the blend of the candidates, known pixels exact (5-6)
+    _telea: torch.Tensor | None = None
 
     @property
-    def real(self) -> torch.Tensor:
-        if self._real is None:
-            self._real = telea.unchecked(self._frames, self._mask)
-        return self._real
+    def telea(self) -> torch.Tensor:
+        """A Telea fill of this view's holes, computed once when first asked for (the
+        network-free slot and the third candidate share it)."""
+        if self._telea is None:
+            self._telea = telea.unchecked(self.frames, self.mask)
+        return self._telea
+
+
+@dataclass
+class HybridClip:
+    """The real and the validation view of one clip (steps 1-2 of the module docstring)."""
+
+    real: HoleView
+    validation: HoleView  # the real view itself when validation holes are off
+    held_out: torch.Tensor | None  # (T, 1, H, W) validation pixels, or None
+    propagation_seconds: float
 
     @property
-    def held_out(self) -> torch.Tensor:
-        if self._fit_mask is self._mask:
-            return self.real
-        if self._held_out is None:
-            self._held_out = telea.unchecked(self._frames, self._fit_mask)
-        return self._held_out
+    def measurable(self) -> bool:
+        """Whether validation pixels exist to measure the fills on."""
+        return self.held_out is not None and bool((self.held_out > 0.5).any())
+
+    def views(self) -> list[HoleView]:
+        """The real view, then the validation view if it is another one."""
+        return [self.real] if self.validation is self.real else [self.real, self.validation]
+
+    def validation_error(self, fill: torch.Tensor) -> float:
+        """Mean squared error of ``fill`` against the truth on the validation pixels."""
+        frames = self.real.frames
+        where = (self.held_out > 0.5).expand_as(frames)
+        return float(((fill - frames)[where] ** 2).mean())
+
+
+def propagate_views(frames: torch.Tensor, mask: torch.Tensor, options: HybridOptions) -> HybridClip:
+    """Steps 1-2: propagates into the real holes, then into the real and validation holes.
+
+    The network is trained on the validation view (validation pixels missing too), so the
+    network's and the propagation's errors there are those of real holes.
+    """
+    started = time.perf_counter()
+
+    def view(holes: torch.Tensor) -> HoleView:
+        propagated, statistics, maps = flow_guided_with_maps(
+            frames, holes, max_distance=options.max_distance, fallback=options.fallback
+        )
+        return HoleView(frames, holes, propagated, maps, statistics)
+
+    real = view(mask)
+    if options.validation:
+        held_out = validation_holes(mask)
+        validation = view(torch.maximum(mask, held_out))
+    else:
+        held_out, validation = None, real
+    return HybridClip(real, validation, held_out, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class TimePlan:
+    """How a hybrid run's deadline is shared out: the fit's, and the fusion's."""
+
+    fit: Deadline | None  # the fit (and its final decoding) must end by then
+    fusion: Deadline | None  # the fusion passes must end by then (the run's own deadline)
+    pass_seconds: float  # expected seconds of one fusion pass
+
+
+def plan_time(clip: HybridClip, options: HybridOptions, deadline: Deadline | None) -> TimePlan:
+    """Keeps time for as many whole fusion passes as fit in half of what the fit would get;
+    none when not even one fits (then the fit keeps it all and no pass runs).
+
+    A fusion pass over both fills costs about what the two propagations cost together.
+    """
+    pass_seconds = clip.propagation_seconds
+    if deadline is None or not options.temporal_passes:
+        return TimePlan(deadline, deadline, pass_seconds)
+    left = max(deadline.left(), 0.0)
+    passes = min(options.temporal_passes, int(left / 2 // max(pass_seconds, 1e-6)))
+    return TimePlan(deadline.reserve(passes * pass_seconds), deadline, pass_seconds)
 
 
 @dataclass
 class NetworkSlot:
-    """What fills the network's place in the blend, for the real and the validation holes."""
+    """How the network's slot was filled (its fills are on the views: ``HoleView.network``)."""
 
-    network: torch.Tensor  # (T, 3, H, W) the fill offered for the real holes
-    held_out_network: torch.Tensor  # the same for the validation view (validation pixels missing)
     raw: torch.Tensor | None = None  # the fitted network's output, when one was fitted and used
     model: torch.nn.Module | None = None
     stopped: bool = False
@@ -498,70 +584,123 @@ class NetworkSlot:
 
 
 def fill_network_slot(
+    clip: HybridClip,
     options: HybridOptions,
-    spatial: SpatialFills,
-    held_out: torch.Tensor | None,
-    fit_propagated: torch.Tensor,
-    weights: torch.Tensor,
     fit_config: FitConfig,
+    *,
+    deadline: Deadline | None = None,
     **fit_arguments: Any,
 ) -> NetworkSlot:
-    """Fits the network (``network="fit"``) or takes a Telea fill instead (``"none"``).
+    """Step 3: fits the network (``network="fit"``) or takes a Telea fill instead (``"none"``).
 
-    A fitted network is left out, and Telea takes its slot, when it is not a fill worth
-    blending: its fit ended before one whole epoch (a time budget or Stop cut it short), or on
-    the validation pixels it is further from the truth than Telea is. The blend after this step
-    cannot tell a network that learnt nothing from one that did, so an unfinished network would
-    otherwise be mixed into the holes.
+    The fit sees the validation view: known pixels weight 1, propagated hole pixels are
+    pseudo-targets weighted ``pseudo_weight * confidence`` (``pseudo_target_weights``). A fitted
+    network is left out, and Telea takes its slot, when it is not a fill worth blending: its
+    fit ended before one whole epoch (a time budget or Stop cut it short), or on the validation
+    pixels it is further from the truth than Telea is. The blend after this step cannot tell a
+    network that learnt nothing from one that did, so an unfinished network would otherwise be
+    mixed into the holes.
     """
-    frames = spatial._frames
-    telea_slot = NetworkSlot(spatial.real, spatial.held_out, info={"network_used": False})
+    real, validation = clip.real, clip.validation
+
+    def telea_slot(info: dict[str, Any], timings: dict[str, float]) -> NetworkSlot:
+        real.network, validation.network = real.telea, validation.telea
+        return NetworkSlot(info=info, timings=timings)
+
+    weights = pseudo_target_weights(
+        validation.mask,
+        validation.maps,
+        options.pseudo_weight,
+        confidence_weighting=options.confidence_weighting,
+    )
+    weight_mean = _hole_mean(weights, real.mask)
     if options.network == "none":
-        telea_slot.timings = {"fit_seconds": 0.0}
-        telea_slot.info["network"] = "none"
-        return telea_slot
+        info = {"network_used": False, "network": "none", "pseudo_weight_mean": weight_mean}
+        return telea_slot(info, {"fit_seconds": 0.0})
     input_holes = None
     if options.synthetic_holes:
-        input_holes = SyntheticHoles(spatial._fit_mask, fit_arguments["seed"])
+        input_holes = SyntheticHoles(validation.mask, fit_arguments["seed"])
     neural = fit_and_decode(
-        fit_propagated,
+        validation.propagated,
         weights,
-        fit_propagated,
+        validation.propagated,
         fit_config,
-        composite_into=(frames, spatial._mask),
+        composite_into=(real.frames, real.mask),
         input_holes=input_holes,
+        deadline=deadline,
         **fit_arguments,
     )
-    mask, fit_mask = spatial._mask, spatial._fit_mask
-    network = seam_correct(neural.raw, frames, mask) if options.seam else neural.raw
-    held_out_network = seam_correct(neural.raw, frames, fit_mask) if options.seam else neural.raw
+    fills = {
+        id(view): seam_correct(neural.raw, view.frames, view.mask) if options.seam else neural.raw
+        for view in clip.views()
+    }
+    info = dict(neural.info)
+    info["pseudo_weight_mean"] = weight_mean
     reason = None
     if neural.fit.epochs_run < 1:
         reason = "its fit ended before one whole epoch"
-    elif held_out is not None and bool((held_out > 0.5).any()):
-        network_error = _held_out_error(held_out_network, frames, held_out)
-        telea_error = _held_out_error(spatial.held_out, frames, held_out)
-        if not network_error < telea_error:
-            reason = "on the validation holes it was no better than Telea"
-    info = dict(neural.info)
-    timings = dict(neural.timings)
+    elif clip.measurable and not clip.validation_error(fills[id(validation)]) < (
+        clip.validation_error(validation.telea)
+    ):
+        reason = "on the validation holes it was no better than Telea"
     if reason is not None:
         notes = list(info.get("notes", []))
         notes.append(f"the fitted network was left out of the holes ({reason}): Telea filled")
         info.update({"notes": notes, "network_used": False, "network_left_out": reason})
-        telea_slot.info, telea_slot.timings = info, timings
-        telea_slot.model, telea_slot.stopped = neural.fit.model, neural.fit.stopped
-        return telea_slot
+        slot = telea_slot(info, dict(neural.timings))
+        slot.model, slot.stopped = neural.fit.model, neural.fit.stopped
+        return slot
+    real.network, validation.network = fills[id(real)], fills[id(validation)]
     info["network_used"] = True
     return NetworkSlot(
-        network,
-        held_out_network,
         raw=neural.raw,
         model=neural.fit.model,
         stopped=neural.fit.stopped,
         info=info,
-        timings=timings,
+        timings=dict(neural.timings),
     )
+
+
+def _hole_mean(values: torch.Tensor, mask: torch.Tensor) -> float:
+    holes = mask > 0.5
+    return float(values[holes].mean()) if bool(holes.any()) else 0.0
+
+
+def calibrate(clip: HybridClip, options: HybridOptions) -> tuple[str, dict[str, Any] | None]:
+    """Step 4: the blend to use and, for ``calibrated``, its shares measured on the validation
+    pixels (``calibrate_shares``). Without validation pixels the calibrated blend falls back to
+    the raw confidence."""
+    if not clip.measurable:
+        blend = "confidence" if options.blend == "calibrated" else options.blend
+        return blend, None
+    validation = clip.validation
+    shares = calibrate_shares(
+        validation.propagated, validation.network, validation.frames, clip.held_out, validation.maps
+    )
+    return options.blend, shares
+
+
+def blend_views(clip: HybridClip, blend: str, shares: dict[str, Any] | None) -> None:
+    """Step 5: ``HoleView.filled`` of each view, from its propagation and its network slot."""
+    for view in clip.views():
+        view.filled = blend_holes(
+            view.propagated, view.network, view.mask, view.maps, blend, shares
+        )
+
+
+def add_spatial_candidate(clip: HybridClip) -> float | None:
+    """Step 6: blends each view's fill with a Telea fill of its holes, ``u * telea + (1 - u) *
+    fill``, ``u`` the least-squares share on the validation pixels; returns ``u``."""
+    validation = clip.validation
+    where = (clip.held_out > 0.5).expand_as(validation.frames)
+    share = _least_squares_share(
+        validation.telea[where], validation.filled[where], validation.frames[where]
+    )
+    if share:
+        for view in clip.views():
+            mixed = share * view.telea + (1 - share) * view.filled
+            view.filled = composite.unchecked(mixed.clamp(0, 1), view.frames, view.mask)
+    return share
 
 
 @boundary(mask=True)
@@ -575,7 +714,7 @@ def hybrid_inpaint(
     seed: int = 0,
     options: HybridOptions = HybridOptions(),
     device: torch.device | str = "cpu",
-    time_budget: float | None = None,
+    deadline: Deadline | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> MethodResult:
@@ -590,9 +729,11 @@ def hybrid_inpaint(
         seed: Initialisation and frame order.
         options: Pseudo-target weighting, blend, seam correction, propagation settings.
         device: Where to fit.
-        time_budget: Seconds for the whole method; the fit gets what the propagations leave.
+        deadline: When the whole method must be done; the fit gets what the propagations and
+            the fusion passes leave.
         on_progress: ``FitProgress`` after every optimizer step.
-        should_stop: Polled every step; True ends the fit with the network so far.
+        should_stop: Polled every step and before each fusion pass; True ends the fit with the
+            network so far and runs no further pass.
 
     Returns:
         ``MethodResult``: ``restored`` (known pixels bit-exact), ``raw`` (the network's output,
@@ -607,109 +748,55 @@ def hybrid_inpaint(
     check_options(options)
     if model_name not in list_models():
         raise InputError(f"unknown model {model_name!r}; valid models: {', '.join(list_models())}")
-    device = torch.device(device)
-
     started = time.perf_counter()
-    propagated, propagation_info, maps = flow_guided_with_maps(
-        frames, mask, max_distance=options.max_distance, fallback=options.fallback
-    )
-
-    # Training sees the clip with the validation holes missing too, so the network's and the
-    # propagation's errors there are those of real holes.
-    if options.validation:
-        held_out = validation_holes(mask)
-        fit_mask = torch.maximum(mask, held_out)
-        fit_propagated, _, fit_maps = flow_guided_with_maps(
-            frames, fit_mask, max_distance=options.max_distance, fallback=options.fallback
-        )
-    else:
-        held_out, fit_mask, fit_propagated, fit_maps = None, mask, propagated, maps
-    propagation_seconds = time.perf_counter() - started
-
-    # A fusion pass over both fills costs about what the two propagations cost together.
-    pass_seconds = propagation_seconds
-    fit_budget = time_budget
-    if time_budget is not None and options.temporal_passes:
-        # Keep time for as many whole passes as fit in half of what the fit would get; none
-        # when not even one fits (then the fit keeps it all and no pass runs).
-        left = max(time_budget - propagation_seconds, 0.0)
-        passes = min(options.temporal_passes, int(left / 2 // max(pass_seconds, 1e-6)))
-        fit_budget = time_budget - passes * pass_seconds
-    weights = pseudo_target_weights(
-        fit_mask, fit_maps, options.pseudo_weight, confidence_weighting=options.confidence_weighting
-    )
-    spatial = SpatialFills(frames, mask, fit_mask)
+    clip = propagate_views(frames, mask, options)
+    plan = plan_time(clip, options, deadline)
     slot = fill_network_slot(
+        clip,
         options,
-        spatial,
-        held_out,
-        fit_propagated,
-        weights,
-        budgeted(fit_config, fit_budget, started) if options.network == "fit" else fit_config,
+        fit_config,
+        deadline=plan.fit,
         model_name=model_name,
         model=model or ModelOptions(size=0.35),
         seed=seed,
-        device=device,
+        device=torch.device(device),
         on_progress=on_progress,
         should_stop=should_stop,
     )
-    network, held_out_network = slot.network, slot.held_out_network
-    shares = None
-    if held_out is not None and bool((held_out > 0.5).any()):
-        shares = calibrate_shares(fit_propagated, held_out_network, frames, held_out, fit_maps)
-    blend = options.blend
-    if blend == "calibrated" and shares is None:
-        blend = "confidence"  # no room for validation holes: fall back to the raw confidence
-    filled = blend_holes(propagated, network, mask, maps, blend, shares)
-    spatial_share, check = None, None
-    if shares is not None:
-        # The same fill with the validation pixels missing: what the next two steps are judged on.
-        held_out_filled = blend_holes(
-            fit_propagated, held_out_network, fit_mask, fit_maps, blend, shares
-        )
-        if options.spatial_candidate:
-            # Against a Telea fill of the validation pixels: the share of a third candidate.
-            held_out_telea = spatial.held_out
-            where = (held_out > 0.5).expand_as(frames)
-            spatial_share = _least_squares_share(
-                held_out_telea[where], held_out_filled[where], frames[where]
-            )
-            if spatial_share:
-                filled = spatial_share * spatial.real + (1 - spatial_share) * filled
-                held_out_filled = composite(
-                    (spatial_share * held_out_telea + (1 - spatial_share) * held_out_filled).clamp(
-                        0, 1
-                    ),
-                    frames,
-                    fit_mask,
-                )
-        check = (held_out_filled, fit_mask, held_out)
-    restored = composite(filled.clamp(0, 1), frames, mask)
-    deadline = None if time_budget is None else started + time_budget
+    blend, shares = calibrate(clip, options)
+    blend_views(clip, blend, shares)
+    spatial_share = None
+    if shares is not None and options.spatial_candidate:
+        spatial_share = add_spatial_candidate(clip)
     fusion_started = time.perf_counter()
     restored, fusion_passes = fuse_holes(
-        restored,
+        composite.unchecked(clip.real.filled.clamp(0, 1), frames, mask),
         mask,
         options.temporal_passes,
-        check=check,
         frames=frames,
-        deadline=deadline,
-        pass_seconds=pass_seconds,
+        check=(
+            FusionCheck(clip.validation.filled, clip.validation.mask, clip.held_out)
+            if shares is not None
+            else None
+        ),
+        deadline=plan.fusion,
+        pass_seconds=plan.pass_seconds,
+        should_stop=should_stop,
     )
     fusion_seconds = time.perf_counter() - fusion_started
 
-    holes = mask > 0.5
-    hole_pixels = int(holes.sum())
-    reached = (maps.reached > 0.5) & holes
+    real = clip.real
+    reached = (real.maps.reached > 0.5) & (mask > 0.5)
     info = dict(slot.info)
     info.update(
         {
-            "hole_pixels": hole_pixels,
-            "propagated_fraction": propagation_info["propagated_fraction"],
-            "unreached_fraction": propagation_info["fallback_fraction"],
-            "mean_distance": propagation_info["mean_distance"],
-            "mean_confidence": float(maps.confidence[reached].mean()) if reached.any() else 0.0,
-            "pseudo_weight_mean": float(weights[holes].mean()) if hole_pixels else 0.0,
+            "hole_pixels": int((mask > 0.5).sum()),
+            "propagated_fraction": real.statistics["propagated_fraction"],
+            "unreached_fraction": real.statistics["fallback_fraction"],
+            "mean_distance": real.statistics["mean_distance"],
+            "mean_confidence": float(real.maps.confidence[reached].mean())
+            if reached.any()
+            else 0.0,
             "options": dataclasses.asdict(options),
             "blend_used": blend,
             "calibrated_shares": shares,
@@ -718,7 +805,7 @@ def hybrid_inpaint(
         }
     )
     timings = dict(slot.timings)
-    timings["propagation_seconds"] = propagation_seconds
+    timings["propagation_seconds"] = clip.propagation_seconds
     timings["fusion_seconds"] = fusion_seconds
     timings["total_seconds"] = time.perf_counter() - started
     return MethodResult(
@@ -736,15 +823,16 @@ def run_hybrid(
     mask: torch.Tensor | None,
     config: RestoreConfig,
     *,
+    deadline: Deadline | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> MethodResult:
     """Registry adapter: ``hybrid_inpaint`` with its settings read from a ``RestoreConfig``.
 
     The network and its optimisation are ``config``'s (``config.model``, ``config.fit``,
-    ``seed``, ``device``, ``time_budget``), passed down as for every neural method.
-    ``config.method_options`` holds the ``HybridOptions`` fields and ``model`` (a registered
-    model, default ``hnerv``).
+    ``seed``, ``device``), passed down as for every neural method, and so is the run's
+    ``deadline``. ``config.method_options`` holds the ``HybridOptions`` fields and ``model`` (a
+    registered model, default ``hnerv``).
     """
     method_options = resolve_options("hybrid", config.method_options, HYBRID_OPTIONS)
     model_name = method_options.pop("model", "hnerv")
@@ -757,7 +845,7 @@ def run_hybrid(
         seed=config.seed,
         options=HybridOptions(**method_options),
         device=pick_device(config.device),
-        time_budget=config.time_budget,
+        deadline=deadline,
         on_progress=on_progress,
         should_stop=should_stop,
     )

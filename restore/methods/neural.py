@@ -21,6 +21,7 @@ from torch.nn import functional as F
 
 from restore.composite import composite
 from restore.config import ModelOptions, RestoreConfig
+from restore.deadline import Deadline
 from restore.device import describe_device, pick_device
 from restore.errors import InputError
 from restore.fit import (
@@ -55,15 +56,6 @@ class NeuralFit:
     info: dict[str, Any]  # model, size, padded size, device, loss, plan, history, notes
 
 
-def budgeted(fit_config: FitConfig, time_budget: float | None, started: float) -> FitConfig:
-    """``fit_config`` with what is left of a run's ``time_budget`` (seconds, counted from
-    ``started``, a ``time.perf_counter()``) as the fit's budget; unchanged without a budget."""
-    if time_budget is None:
-        return fit_config
-    remaining = time_budget - (time.perf_counter() - started)
-    return dataclasses.replace(fit_config, time_budget=max(remaining, 1e-3))
-
-
 def fit_and_decode(
     target: torch.Tensor,
     weights: torch.Tensor | None,
@@ -75,6 +67,7 @@ def fit_and_decode(
     seed: int,
     device: torch.device,
     composite_into: tuple[torch.Tensor, torch.Tensor] | None = None,
+    deadline: Deadline | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     input_holes: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
@@ -86,13 +79,14 @@ def fit_and_decode(
         weights: ``(T, 1, H, W)`` loss weights (``known`` of ``fit_representation``: 1 = known,
             0 = ignored, values between weight a pixel); None = every pixel, padding included.
         encoder_frames: ``(T, 3, H, W)`` what HNeRV's encoder sees.
-        fit_config: optimisation settings (its ``time_budget`` covers fitting + decoding).
+        fit_config: optimisation settings.
         model_name: a registered model (``restore.models.list_models()``).
         model: size, strides and options of the model (``RestoreConfig.model``).
         seed: initialisation and frame order.
         device: where to fit.
         composite_into: ``(frames, mask)``: ``FitProgress.predict`` puts the known pixels of
             ``frames`` back into its output (as the method's result will); None: crop only.
+        deadline: when fitting and decoding must be done (None: ``fit_config.epochs``).
         on_progress: ``FitProgress`` after every step.
         should_stop: polled every step; True ends the fit.
         input_holes: cuts synthetic holes into the encoder's input of each training step
@@ -118,7 +112,7 @@ def fit_and_decode(
         if composite_into is None or not composited:
             return decoded
         frames, mask = composite_into
-        return composite(decoded, frames[indices], mask[indices])
+        return composite.unchecked(decoded, frames[indices], mask[indices])
 
     torch.manual_seed(seed)
     try:
@@ -145,6 +139,7 @@ def fit_and_decode(
         encoder_input=encoder_input,
         device=device,
         seed=seed,
+        deadline=deadline,
         on_progress=on_progress,
         should_stop=should_stop,
         predict_output=shape_output,
@@ -198,6 +193,7 @@ def run_neural(
     config: RestoreConfig,
     *,
     model_name: str,
+    deadline: Deadline | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> MethodResult:
@@ -206,26 +202,26 @@ def run_neural(
     Args:
         frames: ``(T, 3, H, W)`` corrupted video in [0, 1].
         mask: ``(T, 1, H, W)``, 1 = missing; ``None`` for denoising (output = reconstruction).
-        config: model, fit, device, seed, time budget (``config.fit`` is passed down as is; a
-            budget becomes the fit's after this method's own preparation).
+        config: model, fit, device, seed (``config.fit`` is passed down as is).
+        deadline: when the method must be done; the fit gets what the prefill leaves.
     """
-    started = time.perf_counter()
     encoder_frames = frames if mask is None else prefill_holes(frames, mask, config.model.prefill)
     neural = fit_and_decode(
         frames,
         None if mask is None else 1 - mask,
         encoder_frames,
-        budgeted(config.fit, config.time_budget, started),
+        config.fit,
         model_name=model_name,
         model=config.model,
         seed=config.seed,
         device=pick_device(config.device),
         composite_into=None if mask is None else (frames, mask),
+        deadline=deadline,
         on_progress=on_progress,
         should_stop=should_stop,
     )
     raw = neural.raw
-    restored = raw if mask is None else composite(raw, frames, mask)
+    restored = raw if mask is None else composite.unchecked(raw, frames, mask)
     return MethodResult(
         restored=restored,
         raw=raw,

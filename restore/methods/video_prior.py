@@ -99,6 +99,7 @@ def run_video_prior(
     mask: torch.Tensor | None,
     config: RestoreConfig,
     *,
+    deadline=None,
     on_progress=None,
     should_stop=None,
 ) -> MethodResult:

@@ -10,6 +10,7 @@ import torch
 from masks import box_masks
 from restore.api import restore
 from restore.config import parse_duration, parse_work_size, preset
+from restore.deadline import Deadline
 from restore.errors import InputError
 from restore.fit import FitConfig, fit_representation, plan_epochs
 from restore.fit.plan import PROBE_STEPS, decode_seconds, estimate_step_seconds, forward_macs
@@ -62,7 +63,12 @@ def test_a_budgeted_fit_plans_then_stops_at_its_deadline() -> None:
             slow["on"] = True
 
     result = fit_representation(
-        model, target, None, FitConfig(epochs=500, time_budget=3.0), on_progress=on_progress
+        model,
+        target,
+        None,
+        FitConfig(epochs=500),
+        deadline=Deadline.after(3.0),
+        on_progress=on_progress,
     )
     longest_step = max(b - a for a, b in zip([0.0] + stamps, stamps, strict=False))
     assert result.budget_stopped and result.stopped

@@ -6,8 +6,6 @@ the hybrid's compositing, options and, on real DAVIS frames, that it beats its c
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
@@ -15,6 +13,7 @@ from evaluation.warp_error import warp_error
 from masks import center_mask
 from restore.api import restore
 from restore.config import ModelOptions, RestoreConfig
+from restore.deadline import Deadline
 from restore.fit import FitConfig
 from restore.methods import get_method
 from restore.methods.classical_inpaint import telea
@@ -24,6 +23,7 @@ from restore.methods.flow_propagation import (
     flow_guided_with_maps,
 )
 from restore.methods.hybrid import (
+    FusionCheck,
     HybridOptions,
     blend_holes,
     calibrate_shares,
@@ -301,13 +301,13 @@ def test_a_fusion_pass_is_kept_only_if_it_lowers_the_validation_error(
     fit_mask = torch.maximum(mask, held_out)
     spatial = telea(corrupted, fit_mask)
     checked, kept = fuse_holes(
-        filled, mask, 4, frames=corrupted, check=(spatial, fit_mask, held_out)
+        filled, mask, 4, frames=corrupted, check=FusionCheck(spatial, fit_mask, held_out)
     )
     assert kept >= 1  # averaging Telea fills over time lowers their error on validation pixels
     assert not torch.equal(checked, filled)
     exact = torch.where(held_out > 0.5, clean, spatial)  # nothing left to gain there
     unchanged, kept = fuse_holes(
-        filled, mask, 4, frames=corrupted, check=(exact, fit_mask, held_out)
+        filled, mask, 4, frames=corrupted, check=FusionCheck(exact, fit_mask, held_out)
     )
     assert kept == 0
     assert torch.equal(unchanged, filled)
@@ -318,7 +318,7 @@ def test_no_fusion_pass_starts_that_would_end_after_the_deadline(
 ) -> None:
     clean = blackswan_small
     mask, corrupted, filled = _telea_centre_fill(clean)
-    soon = time.perf_counter() + 60.0
+    soon = Deadline.after(60.0)
     late, kept = fuse_holes(filled, mask, 3, frames=corrupted, deadline=soon, pass_seconds=120.0)
     assert kept == 0
     assert torch.equal(late, filled)
