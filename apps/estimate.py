@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 from restore.estimate import JobEstimate, estimate_job
-from restore.jobs import Job
+from restore.job import Job
 
 
 class SpeedBook:

@@ -37,7 +37,8 @@ from apps.runner import Failed, Finished, Frames, Phase, Prepared, Preview, Step
 from apps.sessions import RunResult, SessionStore
 from restore.errors import InputError
 from restore.io import frames_to_uint8, read_video
-from restore.jobs import JobReport, prepare_input
+from restore.job import JobReport
+from restore.jobs import prepare_input
 
 log = logging.getLogger(__name__)
 

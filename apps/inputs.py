@@ -1,4 +1,4 @@
-"""From what a visitor entered in the app to a `restore.jobs.Job`, checked on the way.
+"""From what a visitor entered in the app to a `restore.job.Job`, checked on the way.
 
 The app never takes a path typed by a visitor: files come only from Gradio's upload folder (or the
 bundled example the app itself copied), and every number or choice is checked against `Limits`.
@@ -30,7 +30,7 @@ from apps.sessions import Session
 from masks.user import IMAGE_SUFFIXES
 from restore.config import DEFAULT_METHODS, parse_duration, preset
 from restore.errors import InputError
-from restore.jobs import Job
+from restore.job import Job
 from restore.streamed import wants_chunks
 
 PROBLEMS: dict[str, str] = {

@@ -24,7 +24,8 @@ import numpy as np
 from restore.errors import InputError
 from restore.fit import FitProgress
 from restore.io import frames_to_uint8
-from restore.jobs import Job, JobReport, PreparedInput, run_job
+from restore.job import Job, JobReport, PreparedInput
+from restore.jobs import run_job
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ which decodes the current model every `profile.curve_every` epochs through
 out of the fit timings (and reported as `curve_seconds`) so that curves do not slow a method down
 on paper.
 
-`run_job` never raises for a failing method: it writes an `"error"` record and returns the
+`run_eval_job` never raises for a failing method: it writes an `"error"` record and returns the
 outcome, so one failure does not end a batch. It is a top-level function so a process pool can
 pickle it.
 """
@@ -51,7 +51,7 @@ EpochCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
-class Job:
+class EvalJob:
     """One (method, sequence) restoration of a batch; picklable for a process pool."""
 
     method: str  # registered method name
@@ -80,7 +80,7 @@ class Job:
 class JobOutcome:
     """What became of one job."""
 
-    job: Job
+    job: EvalJob
     status: str  # ok | error | skipped
     seconds: float  # wall time of the job (0 when skipped)
     message: str  # headline score, or the error
@@ -138,7 +138,7 @@ def _timings(
     return timings
 
 
-def _write_samples(job: Job, clean, corrupted, mask, restored) -> dict[str, Any]:
+def _write_samples(job: EvalJob, clean, corrupted, mask, restored) -> dict[str, Any]:
     """Writes the middle frame of the output (and input, truth, mask) next to the record."""
     index = clean.shape[0] // 2
     folder = job.record_path.parent
@@ -156,7 +156,7 @@ def _write_samples(job: Job, clean, corrupted, mask, restored) -> dict[str, Any]
     return {"frame": index, **names}
 
 
-def evaluate(job: Job, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
+def evaluate(job: EvalJob, on_epoch: EpochCallback | None = None) -> dict[str, Any]:
     """Runs `job` and writes its record; returns the record.
 
     Args:
@@ -282,7 +282,7 @@ def _headline(record: dict[str, Any]) -> str:
     return f"{key} {value:.2f} dB" if value is not None else f"{key} n/a"
 
 
-def write_error_record(job: Job, message: str, details: str = "") -> Path:
+def write_error_record(job: EvalJob, message: str, details: str = "") -> Path:
     """Writes an `"error"` record for `job` (a later batch retries it; reports list it)."""
     return write_record(
         job.record_path,
@@ -307,7 +307,7 @@ def use_threads(threads: int) -> None:
     cv2.setNumThreads(threads)
 
 
-def run_job(job: Job, on_epoch: EpochCallback | None = None) -> JobOutcome:
+def run_eval_job(job: EvalJob, on_epoch: EpochCallback | None = None) -> JobOutcome:
     """Runs `job` with `job.threads` torch/OpenCV threads; never raises for a failing method.
 
     `on_epoch(epoch, epochs)` follows a neural fit epoch by epoch (see `evaluate`). A failure

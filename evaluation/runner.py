@@ -42,7 +42,7 @@ from typing import Any
 import torch
 
 from evaluation.davis import check_root, check_sequences, choose_resolution
-from evaluation.job import Job, JobOutcome, run_job, use_threads, write_error_record
+from evaluation.job import EvalJob, JobOutcome, run_eval_job, use_threads, write_error_record
 from evaluation.profiles import Profile
 from evaluation.records import code_version, is_finished
 from evaluation.tasks import check_task, task_kind
@@ -127,11 +127,11 @@ def resolve_parallelism(
 class BatchPlan:
     """The jobs of one `restore eval davis` command."""
 
-    to_run: list[Job]
-    skipped: list[Job] = field(default_factory=list)  # finished records with the same profile
+    to_run: list[EvalJob]
+    skipped: list[EvalJob] = field(default_factory=list)  # finished records with the same profile
 
     @property
-    def jobs(self) -> list[Job]:
+    def jobs(self) -> list[EvalJob]:
         return self.to_run + self.skipped
 
 
@@ -189,7 +189,7 @@ def plan_batch(
     version = code_version()
     neural_first = sorted(methods, key=lambda name: not get_method(name).neural)
     jobs = [
-        Job(
+        EvalJob(
             method=method,
             sequence=sequence,
             task=task,
@@ -244,9 +244,10 @@ def _start_worker(epochs: Any, threads: Any) -> None:
     _WORKER.update(epochs=epochs, threads=threads)
 
 
-def _run_in_worker(job: Job) -> JobOutcome:
-    """`run_job` in a pool worker: relays each finished epoch to the parent and, between epochs,
-    takes up the thread count the parent has set (more once other workers have gone idle)."""
+def _run_in_worker(job: EvalJob) -> JobOutcome:
+    """`run_eval_job` in a pool worker: relays each finished epoch to the parent and, between
+    epochs, takes up the thread count the parent has set (more once other workers have gone
+    idle)."""
     queue, threads = _WORKER["epochs"], _WORKER["threads"]
     if threads is not None:
         job = dataclasses.replace(job, threads=threads.value)
@@ -257,11 +258,11 @@ def _run_in_worker(job: Job) -> JobOutcome:
         if threads is not None and threads.value != torch.get_num_threads():
             use_threads(threads.value)
 
-    return run_job(job, on_epoch)
+    return run_eval_job(job, on_epoch)
 
 
 def _relay_epochs(
-    queue: Any, jobs: dict[str, Job], on_epoch: Callable[[Job, int, int], None]
+    queue: Any, jobs: dict[str, EvalJob], on_epoch: Callable[[EvalJob, int, int], None]
 ) -> None:
     """Parent-side thread: hands the workers' epoch reports to `on_epoch` until `None` comes."""
     while (item := queue.get()) is not None:
@@ -304,16 +305,16 @@ def _stop_workers(executor: concurrent.futures.ProcessPoolExecutor) -> None:
 
 
 def run_jobs(
-    jobs: list[Job],
+    jobs: list[EvalJob],
     parallelism: Parallelism,
     on_outcome: Callable[[JobOutcome], None] | None = None,
-    on_epoch: Callable[[Job, int, int], None] | None = None,
+    on_epoch: Callable[[EvalJob, int, int], None] | None = None,
     scheduler: str | None = None,
 ) -> list[JobOutcome]:
     """Runs jobs and returns their outcomes in the order they finished.
 
     With ``scheduler`` (``"local"`` or ``"tcp://HOST:PORT"``, see `restore.cluster`) the jobs run
-    on Dask workers instead of the process pool: the same `run_job`, so the same records (the
+    on Dask workers instead of the process pool: the same `run_eval_job`, so the same records (the
     workers write them, so a remote cluster needs the output folder on a shared file system). A
     job whose worker dies is rescheduled by Dask, one that raised is retried; a record already
     written is never lost. Epochs are not relayed from Dask workers (``on_epoch`` is not called).
@@ -355,7 +356,7 @@ def run_jobs(
         with _terminate_as_interrupt():
             for job in jobs:
                 relay = None if on_epoch is None else functools.partial(on_epoch, job)
-                finish(run_job(job, relay))
+                finish(run_eval_job(job, relay))
         return outcomes
     context = _pool_context()
     queue = context.Queue() if on_epoch is not None else None
@@ -393,7 +394,7 @@ def run_jobs(
 
 def _collect(
     executor: concurrent.futures.ProcessPoolExecutor,
-    jobs: list[Job],
+    jobs: list[EvalJob],
     finish: Callable[[JobOutcome], None],
 ) -> None:
     """Submits every job to the pool and hands each outcome to `finish` as it comes."""
@@ -413,7 +414,7 @@ def _collect(
 
 
 def _run_on_dask(
-    jobs: list[Job],
+    jobs: list[EvalJob],
     parallelism: Parallelism,
     scheduler: str,
     finish: Callable[[JobOutcome], None],
@@ -424,7 +425,7 @@ def _run_on_dask(
     started = time.perf_counter()
     workers = max(min(parallelism.workers, len(jobs)), 1)
     with dask_client(scheduler, workers=workers, threads_per_worker=1) as client:
-        for job, outcome, error in as_completed_map(client, run_job, jobs):
+        for job, outcome, error in as_completed_map(client, run_eval_job, jobs):
             if error is None:
                 finish(outcome)
                 continue

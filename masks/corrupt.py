@@ -1,8 +1,9 @@
 """The one way to turn a clip into the input a method gets: holes from a mask spec, or noise.
 
-The CLI, the app (through `restore.jobs`) and the DAVIS harness (`evaluation.tasks`) all build
-their corrupted inputs here, with the same generators (`make_mask`, `add_noise`), so a task in the
-harness and the same `--mask`/`--add-noise` on the command line give the same input.
+The CLI, the app (through `restore.jobs`, and `restore.streamed` for each chunk of a long clip)
+and the DAVIS harness (`evaluation.tasks`) all build their corrupted inputs here, with the same
+generators (`make_mask`, `add_noise`), so a task in the harness and the same `--mask`/`--add-noise`
+on the command line give the same input.
 
 Frames `(T, 3, H, W)` float32 in [0, 1]; masks `(T, 1, H, W)`, 1 = missing, binary (values are
 thresholded at 0.5 here, once). Hole pixels of the corrupted input are zeroed: no method may peek
@@ -49,6 +50,7 @@ def corrupt(
     invert: bool = False,
     dilate: int = 0,
     resize: bool = False,
+    chunk: bool = False,
 ) -> CorruptedInput:
     """Builds the corrupted input of a clip: holes (``mask``), or noise (``noise``), or neither.
 
@@ -61,13 +63,18 @@ def corrupt(
         seed: Seed of the noise generator.
         box_size, davis_root, resolution, threshold, invert, dilate, resize: passed to
             ``make_mask`` (see there).
+        chunk: ``frames`` (and a tensor ``mask``) are one chunk of a longer clip
+            (`restore.streamed`): a chunk may have no hole, and whether a hole is ever
+            uncovered is a property of the whole clip, so neither is checked or noted here. The
+            mask's layout, size and values are still checked, and so is a known pixel.
 
     Returns:
         The ``CorruptedInput``.
 
     Raises:
-        InputError: For a bad spec, a mask that does not fit the clip, an empty mask, a mask that
-            covers everything, or ``noise_mask`` with noise that has no mask.
+        InputError: For a bad spec, a mask that does not fit the clip, an empty mask (unless
+            ``chunk``), a mask that covers everything, or ``noise_mask`` with noise that has no
+            mask.
     """
     if mask is not None and noise is not None:
         raise fail("mask/noise", "holes or noise, not both", "both")
@@ -108,10 +115,10 @@ def corrupt(
         synthetic, description = is_synthetic(mask), f"mask {mask}"
     check_mask(holes, frames)
     holes = (holes > 0.5).to(frames.dtype)
-    if not bool(holes.any()):
+    if not chunk and not bool(holes.any()):
         raise InputError("mask: expected at least one missing pixel, got an empty mask")
     check_learnable(holes)
-    warning = propagation_warning(holes)
+    warning = None if chunk else propagation_warning(holes)
     if warning:
         notes.append(warning)
     return CorruptedInput(frames * (1 - holes), holes, synthetic, description, notes)

@@ -235,7 +235,7 @@ def _job_from_options(task: str, options: dict[str, Any]):
     """Build a ``Job`` from a command's parameters: config fields go to the preset, the rest
     (input, output, mask and I/O options) to the job."""
     from restore.io import parse_resize
-    from restore.jobs import Job
+    from restore.job import Job
 
     options = dict(options)
     options.pop("debug")
@@ -348,7 +348,7 @@ def demo(
 ) -> None:
     """Inpaint five boxes in the bundled Big Buck Bunny excerpt and report PSNR."""
     from restore.io import demo_clip_path
-    from restore.jobs import Job
+    from restore.job import Job
 
     with ExitOnBadInput(debug):
         config = _config("fast", epochs=epochs, device=device)

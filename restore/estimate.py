@@ -12,27 +12,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
 
 import torch
 
-from restore.config import RestoreConfig
 from restore.device import pick_device
 from restore.fit import FitPlan, format_duration, plan_epochs
 from restore.fit.plan import estimate_step_seconds, forward_macs
+from restore.job import Job
 from restore.methods import get_method
 from restore.models import MODELS, choose_strides, create_model, padded_size
 from restore.resolution import resolve_work_size
-
-
-class Job(Protocol):
-    """What an estimate reads of a ``restore.jobs.Job`` (a protocol, so this module does not
-    import ``restore.jobs``, which imports it)."""
-
-    config: RestoreConfig
-    compare: bool
-    save_frames: bool
-
 
 FINISH_SECONDS_PER_MEGAPIXEL = 2.6
 """Seconds per frame-megapixel that scoring and writing a result take after the fit (SSIM,

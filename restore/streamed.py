@@ -1,13 +1,15 @@
-"""Chunked, streamed file jobs: long clips restored in bounded memory, optionally on a cluster.
+"""The chunked job runner: long clips restored in bounded memory, optionally on a cluster.
 
-`run_chunked_job` is what `restore.jobs.run_job` does for a clip too long to hold whole
+`run_chunked` is what `restore.jobs.run_job` does for a clip too long to hold whole
 (`WHOLE_CLIP_MEMORY`), or when ``--chunk-frames`` / ``--scheduler`` ask for it: frames are decoded
-chunk by chunk (`restore.io.streaming`), each chunk gets its holes (`masks.make_mask`) or noise
-(`masks.corrupt`) and is restored on its own with
+chunk by chunk (`restore.io.streaming`), each chunk gets its holes or noise through
+`masks.corrupt` (the one way to build a method's input) and is restored on its own with
 `restore.api.restore` (`restore_chunk`, in this process or on Dask workers, `restore.cluster`),
 the chunks are cross-faded in their overlaps (`restore.chunks.ChunkBlender`), and the finished
 frames are scored and encoded as they come (`restore.io.streaming.VideoWriter`). Nothing holds
-the clip whole: memory is a few chunks (the cluster's window) whatever the clip's length.
+the clip whole: memory is a few chunks (the cluster's window) whatever the clip's length. It
+returns the same `restore.job.JobReport` as the whole-clip runner and writes the remaining files
+through the same `restore.outputs.write_outputs`.
 
 Differences from the whole-clip job, each said in the run's notes: SSIM is the mean over about
 `SSIM_FRAMES` evenly spaced frames, SSIM in holes and MS-SSIM are not computed; synthetic noise
@@ -47,14 +49,16 @@ from restore.errors import InputError
 from restore.io import side_by_side, write_frames
 from restore.io.streaming import VideoInfo, VideoWriter, iter_frames, probe_video
 from restore.io.video import frames_to_uint8, uint8_to_frames
-from restore.methods import get_method
+from restore.job import Job, JobReport, PreparedInput
+from restore.methods import MethodResult, get_method
 from restore.metrics import psnr_from_mse, ssim_per_frame
+from restore.outputs import write_outputs
 
 STATIC_MASKS = ("boxes", "center")
 """Mask specs that are the same in every frame: built per chunk, never for the whole clip."""
 
 
-def chunk_plan(job: Any, info: VideoInfo, memory_bytes: int | None = None) -> list[Chunk]:
+def chunk_plan(job: Job, info: VideoInfo, memory_bytes: int | None = None) -> list[Chunk]:
     """The chunks of ``job``'s clip: ``job.chunk_frames`` if given, else from memory
     (``memory_bytes``, default `restore.chunks.DEFAULT_CHUNK_MEMORY`)."""
     frames = job.chunk_frames
@@ -82,7 +86,7 @@ chunked without being asked: 24 GiB of RAM keep up to about 300 frames at 640x27
 fit in particular shares one representation over the clip)."""
 
 
-def wants_chunks(job: Any) -> tuple[bool, VideoInfo | None]:
+def wants_chunks(job: Job) -> tuple[bool, VideoInfo | None]:
     """Whether ``job`` runs chunked: asked for (``chunk_frames``, ``scheduler``), or allowed
     (``auto_chunk``) and restoring its clip whole would need more than `WHOLE_CLIP_MEMORY`. Also
     returns the probed `VideoInfo` (None when nothing was probed)."""
@@ -123,9 +127,10 @@ def restore_chunk(
 
 
 class _MaskSource:
-    """The mask of any chunk: static specs per chunk, other specs from one boolean clip mask."""
+    """The mask tensor of any chunk (for `masks.corrupt`): static specs built per chunk, other
+    specs sliced from one boolean clip mask."""
 
-    def __init__(self, job: Any, info: VideoInfo) -> None:
+    def __init__(self, job: Job, info: VideoInfo) -> None:
         self.notes: list[str] = []
         self.synthetic = masks.is_synthetic(job.mask)
         options = dict(box_size=job.box_size, davis_root=job.davis_root)
@@ -145,7 +150,7 @@ class _MaskSource:
         return self.frame.expand(chunk.length, *self.frame.shape[1:]).to(torch.float32)
 
 
-def _read_overlapping(job: Any, chunks: list[Chunk]) -> Iterator[tuple[Chunk, torch.Tensor]]:
+def _read_overlapping(job: Job, chunks: list[Chunk]) -> Iterator[tuple[Chunk, torch.Tensor]]:
     """Decodes the clip once, yielding each chunk's frames (overlaps are kept, not re-read)."""
     frames = iter_frames(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
     buffer: list[np.ndarray] = []
@@ -230,47 +235,73 @@ class RunningScores:
 
 
 DISPLAY_SAMPLES = 60
-"""Frames a chunked run keeps for display when asked (``samples``): a few MB at 640x272."""
+"""Frames a chunked run keeps for display (its report's input and result): a few MB at 640x272."""
 
 
-def _keep_samples(
-    samples: list[tuple[int, np.ndarray, np.ndarray]], finished: FinishedFrames, every: int
-) -> None:
-    """Appends the ``every``-th frames of ``finished`` as uint8 ``(index, input, restored)``."""
-    for offset in range((-finished.start) % every, finished.restored.shape[0], every):
-        before, after = (
-            frames_to_uint8(frames[offset : offset + 1])[0]
-            for frames in (finished.corrupted, finished.restored)
-        )
-        samples.append((finished.start + offset, before, after))
+class _Samples:
+    """Up to `DISPLAY_SAMPLES` evenly spaced finished frames, kept as uint8 input and result and
+    a boolean mask, in clip order (what the app shows after a long run)."""
+
+    def __init__(self, num_frames: int) -> None:
+        self.every = max(-(-num_frames // DISPLAY_SAMPLES), 1)
+        self.indices: list[int] = []
+        self.inputs: list[np.ndarray] = []
+        self.restored: list[np.ndarray] = []
+        self.masks: list[torch.Tensor] = []
+
+    def add(self, finished: FinishedFrames) -> None:
+        """Keeps the ``every``-th frames of ``finished``."""
+        for offset in range((-finished.start) % self.every, finished.restored.shape[0], self.every):
+            before, after = (
+                frames_to_uint8(frames[offset : offset + 1])[0]
+                for frames in (finished.corrupted, finished.restored)
+            )
+            self.indices.append(finished.start + offset)
+            self.inputs.append(before)
+            self.restored.append(after)
+            if finished.mask is not None:
+                self.masks.append(finished.mask[offset] > 0.5)
+
+    @staticmethod
+    def frames(images: list[np.ndarray], height: int, width: int) -> torch.Tensor:
+        """``images`` as frames ``(n, 3, H, W)`` float32 in [0, 1]."""
+        if not images:
+            return torch.empty(0, 3, height, width)
+        return uint8_to_frames(np.stack(images))
+
+    def mask(self) -> torch.Tensor | None:
+        """The kept frames' masks ``(n, 1, H, W)``, 1 = missing; None without holes."""
+        return torch.stack(self.masks).to(torch.float32) if self.masks else None
 
 
-def run_chunked_job(
-    job: Any,
+def run_chunked(
+    job: Job,
     paths: dict[str, Path],
     *,
     info: VideoInfo | None = None,
+    on_prepared: Callable[[PreparedInput], None] | None = None,
     on_frames: Callable[[int, int], None] | None = None,
-    on_notes: Callable[[list[str]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    samples: list[tuple[int, np.ndarray, np.ndarray]] | None = None,
-) -> dict[str, Any]:
-    """Runs a `restore.jobs.Job` chunk by chunk and writes its outputs (see the module doc).
+) -> JobReport:
+    """Runs a `restore.job.Job` chunk by chunk and writes its outputs (see the module doc).
 
     Args:
         job: the job (``chunk_frames``, ``chunk_overlap``, ``scheduler``, ``workers`` say how).
-        paths: its outputs (`restore.jobs.output_paths`), already checked.
+        paths: its outputs (`restore.job.output_paths`), already checked.
         info: the clip's `VideoInfo` if it was probed already.
+        on_prepared: called once, when the first chunk is corrupted, with the clip's first
+            frame as the method sees it (its mask and reference too) and the notes known before
+            any chunk is restored.
         on_frames: called with ``(frames done, frames in all)`` as finished frames are written.
-        on_notes: called once with the notes known before the first chunk is restored.
         should_stop: polled during each fit and after each chunk; True ends the fit of the chunk
             in progress (in this process) and restores no further chunk: the output then holds
             the frames finished so far (said in the notes and ``frames_written``).
-        samples: if given, receives ``(frame index, input, restored)`` uint8 ``(H, W, 3)`` for up
-            to `DISPLAY_SAMPLES` evenly spaced frames (what the app shows after a long run).
 
     Returns:
-        The metrics report (what ``<stem>.metrics.json`` holds), with a ``chunks`` section.
+        The `JobReport`: its ``record`` (``<stem>.metrics.json``) has a ``chunks`` section; its
+        ``prepared.corrupted`` / ``prepared.mask`` and ``result.restored`` hold up to
+        `DISPLAY_SAMPLES` evenly spaced frames (the rest went to the file), their clip indices
+        in ``result.info["sample_indices"]``; ``prepared.clean`` is None (scores are streamed).
 
     Raises:
         InputError: bad input or options; the destination files are then not written.
@@ -290,29 +321,29 @@ def run_chunked_job(
     ]
     if info.height % 2 or info.width % 2:
         notes.append("H.264 (yuv420p) needs even sides: the last column/row is repeated")
-    if on_notes is not None:
-        on_notes(notes)
+    known_before = list(notes)
     config = job.config
     workers = 1
     side: deque = deque()  # (chunk, corrupted, mask, clean) of the chunks in flight
+    first: list[PreparedInput] = []  # the first frame's input: the preview shows it
 
     def inputs() -> Iterator[tuple[Any, ...]]:
         for chunk, frames in _read_overlapping(job, chunks):
-            if job.task == "inpaint":
-                holes = mask_source(chunk)
-                corrupted = frames * (1 - holes)
-            else:
-                holes = None
-                corrupted = frames
-                if job.add_noise is not None:
-                    made = masks.corrupt(
-                        frames,
-                        noise=job.add_noise,
-                        noise_mask=job.noise_mask,
-                        seed=config.seed + chunk.start,
-                    )
-                    corrupted, holes = made.corrupted, made.mask
-            side.append((chunk, corrupted, holes, frames if synthetic else None))
+            made = masks.corrupt(
+                frames,
+                mask=None if mask_source is None else mask_source(chunk),
+                noise=job.add_noise if job.task == "denoise" else None,
+                noise_mask=job.noise_mask,
+                seed=config.seed + chunk.start,
+                chunk=True,
+            )
+            corrupted, holes = made.corrupted, made.mask
+            clean = frames if synthetic else None
+            if chunk.index == 0:
+                first.append(_first_frame(corrupted, holes, clean, info.fps, known_before))
+                if on_prepared is not None:
+                    on_prepared(first[0])
+            side.append((chunk, corrupted, holes, clean))
             yield corrupted, holes, chunk_config, job.task
 
     def budgeted(config: RestoreConfig, parallel: int) -> RestoreConfig:
@@ -324,10 +355,10 @@ def run_chunked_job(
     blender = ChunkBlender(chunks)
     ssim_every = max(info.num_frames // SSIM_FRAMES, 1)
     scores = RunningScores(ssim_every) if synthetic else None
+    samples = _Samples(info.num_frames)
     chunk_summaries: list[dict[str, Any]] = []
     done = 0
     stopped_early = False
-    sample_every = max(-(-info.num_frames // DISPLAY_SAMPLES), 1)
     with (
         VideoWriter(paths["video"], info.fps) as writer,
         _optional_writer(paths.get("compare"), info.fps) as compare,
@@ -354,12 +385,9 @@ def run_chunked_job(
                 )
             if "frames" in paths:
                 write_frames(paths["frames"], finished.restored, start_index=finished.start)
-            if "preview" in paths and chunk.index == 0 and holes is not None:
-                _write_preview(paths["preview"], corrupted[0], holes[0])
             if scores is not None:
                 scores.add(finished)
-            if samples is not None:
-                _keep_samples(samples, finished, sample_every)
+            samples.add(finished)
             chunk_summaries.append({"start": chunk.start, "stop": chunk.stop, **summary})
             done += finished.restored.shape[0]
             if on_frames is not None:
@@ -381,8 +409,8 @@ def run_chunked_job(
             f"chunked scores: PSNRs over every frame; SSIM over every {ssim_every}th frame; "
             "ssim_holes and ms_ssim are not computed (None)"
         )
-    return {
-        "input": str(job.input),
+    record = {
+        "input": job.input_name or str(job.input),
         "task": job.task,
         "frames": info.num_frames,
         "size": [info.height, info.width],
@@ -403,6 +431,40 @@ def run_chunked_job(
         },
         "peak_rss_mib": peak_rss_mib(),
     }
+    details = {
+        "notes": notes,
+        "chunks": record["chunks"],
+        "sample_indices": samples.indices,
+        "frames_written": done,
+    }
+    size = (info.height, info.width)
+    result = MethodResult(
+        restored=samples.frames(samples.restored, *size),
+        timings=record["timings"],
+        info=details,
+        stopped=record["stopped"],
+    )
+    shown = PreparedInput(
+        samples.frames(samples.inputs, *size), samples.mask(), None, info.fps, known_before
+    )
+    report = JobReport(paths, record, result, shown)
+    write_outputs(job, report, streamed=True, preview_of=first[0] if first else None)
+    return report
+
+
+def _first_frame(
+    corrupted: torch.Tensor,
+    holes: torch.Tensor | None,
+    clean: torch.Tensor | None,
+    fps: float,
+    notes: list[str],
+) -> PreparedInput:
+    """The first frame of a chunk's input, copied (a view would keep the whole chunk alive)."""
+
+    def one(frames: torch.Tensor | None) -> torch.Tensor | None:
+        return None if frames is None else frames[:1].clone()
+
+    return PreparedInput(one(corrupted), one(holes), one(clean), fps, list(notes))
 
 
 class _optional_writer:  # noqa: N801 - used like a context-manager function
@@ -422,7 +484,7 @@ class _optional_writer:  # noqa: N801 - used like a context-manager function
 class _cluster:  # noqa: N801 - used like a context-manager function
     """A Dask client for ``job.scheduler``, or None to run the chunks in this process."""
 
-    def __init__(self, job: Any) -> None:
+    def __init__(self, job: Job) -> None:
         self.scheduler, self.workers = job.scheduler, job.workers
         self.context = None
 
@@ -437,14 +499,3 @@ class _cluster:  # noqa: N801 - used like a context-manager function
     def __exit__(self, *exc: Any) -> None:
         if self.context is not None:
             self.context.__exit__(*exc)
-
-
-def _write_preview(path: Path, frame: torch.Tensor, mask: torch.Tensor) -> None:
-    import cv2
-
-    from restore.io import atomic_write_bytes
-
-    image = (masks.overlay(frame, mask).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    if ok:
-        atomic_write_bytes(path, encoded.tobytes())

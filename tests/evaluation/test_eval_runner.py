@@ -148,4 +148,4 @@ def test_a_worker_takes_up_the_threads_the_parent_sets_between_epochs(
         {"from_epoch": 1, "threads": 1},
         {"from_epoch": 2, "threads": 2},
     ]
-    assert torch.get_num_threads() == previous  # run_job restores the process's setting
+    assert torch.get_num_threads() == previous  # run_eval_job restores the process's setting

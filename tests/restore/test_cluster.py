@@ -96,7 +96,8 @@ def test_check_scheduler() -> None:
 def test_chunks_on_a_local_cluster_match_this_process(tmp_path) -> None:
     from restore.config import preset
     from restore.io import read_video, write_video
-    from restore.jobs import Job, run_job
+    from restore.job import Job
+    from restore.jobs import run_job
 
     frames = torch.linspace(0.2, 0.8, 48).view(1, 1, 1, 48).expand(14, 3, 32, 48).clone()
     for t in range(14):

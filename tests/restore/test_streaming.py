@@ -12,7 +12,8 @@ from restore.config import preset
 from restore.errors import InputError
 from restore.io import read_video, write_video
 from restore.io.streaming import VideoWriter, iter_frames, probe_video, read_chunks
-from restore.jobs import Job, run_job
+from restore.job import Job
+from restore.jobs import run_job
 
 
 def _moving_square(num_frames: int, height: int, width: int, offset: int = 0) -> torch.Tensor:
