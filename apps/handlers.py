@@ -115,18 +115,17 @@ def takes_request(handler: Callable) -> Callable:
     own = inspect.signature(handler, eval_str=True)
     self_parameter, _, *extra = own.parameters.values()
     hints = typing.get_type_hints(RunRequest)
-    fields = [
+    empty = inspect.Parameter.empty
+    field_parameters = [
         inspect.Parameter(
             item.name,
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            default=inspect.Parameter.empty
-            if item.default is dataclasses.MISSING
-            else item.default,
+            default=empty if item.default is dataclasses.MISSING else item.default,
             annotation=hints[item.name],
         )
         for item in dataclasses.fields(RunRequest)
     ]
-    signature = own.replace(parameters=[self_parameter, *fields, *extra])
+    signature = own.replace(parameters=[self_parameter, *field_parameters, *extra])
     names = RunRequest.names()
 
     def split(args: tuple, kwargs: dict) -> tuple[Any, RunRequest, dict[str, Any]]:
@@ -154,7 +153,7 @@ def takes_request(handler: Callable) -> Callable:
     wrapper.__annotations__ = {  # resolved: Gradio finds gr.Request through typing.get_type_hints
         name: parameter.annotation
         for name, parameter in signature.parameters.items()
-        if parameter.annotation is not inspect.Parameter.empty
+        if parameter.annotation is not empty
     } | {"return": own.return_annotation}
     return wrapper
 

@@ -9,7 +9,6 @@ A drawn mask is saved as a PNG of the strokes and handed to the engine like an u
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -86,16 +85,6 @@ class RunRequest:
     def names(cls) -> tuple[str, ...]:
         """The fields' names, in the order the app's components are wired."""
         return tuple(item.name for item in fields(cls))
-
-    @classmethod
-    def from_values(cls, values: Sequence[Any]) -> RunRequest:
-        """The request from the components' values, in field order (`names`)."""
-        names = cls.names()
-        if len(values) != len(names):
-            raise TypeError(
-                f"RunRequest takes {len(names)} values ({', '.join(names)}), got {len(values)}"
-            )
-        return cls(**dict(zip(names, values, strict=True)))
 
 
 def request_components(components: dict[str, Any]) -> list[Any]:
