@@ -14,10 +14,10 @@ from pathlib import Path
 import gradio as gr
 
 from apps.handlers import BRUSH_COLOR, METRIC_COLUMNS, Handlers
-from apps.inputs import APP_PRESETS, DEFAULT_PROBLEM, NOISE_KINDS, PROBLEMS
+from apps.inputs import APP_PRESETS, DEFAULT_PROBLEM, NOISE_KINDS, PROBLEMS, request_components
 from apps.limits import DEFAULT_LIMITS, Limits
 from apps.sessions import SessionStore
-from restore.config import PRESETS
+from restore.config import DEFAULT_METHODS, PRESETS
 from restore.io import demo_clip_path
 
 TITLE = "hnerv-restore"
@@ -57,6 +57,7 @@ def build_app(
     handlers = Handlers(limits, store=store, example_root=example_root, device=device)
     fast = PRESETS["fast"]
 
+    fields: dict[str, gr.Component] = {}  # RunRequest field -> its component, filled as created
     with gr.Blocks(
         title=TITLE, delete_cache=(CACHE_SECONDS, CACHE_SECONDS), analytics_enabled=False
     ) as demo:
@@ -64,7 +65,7 @@ def build_app(
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 gr.Markdown("### 1. Video")
-                video = gr.Video(
+                video = fields["video"] = gr.Video(
                     label="Video to restore", sources=["upload"], height=260, elem_id="input-video"
                 )
                 gr.Examples(
@@ -73,14 +74,14 @@ def build_app(
                 video_info = gr.Markdown(elem_id="video-info")
 
                 gr.Markdown("### 2. What is wrong")
-                problem = gr.Radio(
+                problem = fields["problem"] = gr.Radio(
                     [(label, value) for value, label in PROBLEMS.items()],
                     value=DEFAULT_PROBLEM,
                     show_label=False,
                     elem_id="problem",
                 )
                 with gr.Group(visible=DEFAULT_PROBLEM == "draw") as draw_group:
-                    drawing = gr.ImageEditor(
+                    drawing = fields["drawing"] = gr.ImageEditor(
                         label="Paint over what should go (the mask applies to every frame)",
                         type="numpy",
                         image_mode="RGBA",
@@ -92,25 +93,29 @@ def build_app(
                         elem_id="mask-editor",
                     )
                 with gr.Group(visible=False) as upload_group:
-                    mask_files = gr.File(
+                    mask_files = fields["mask_files"] = gr.File(
                         label="Mask: one image for all frames, one image per frame, or a mask "
                         "video (white = to restore)",
                         file_count="multiple",
                         file_types=["image", "video"],
                     )
-                    mask_invert = gr.Checkbox(False, label="My mask marks holes in black (invert)")
+                    mask_invert = fields["mask_invert"] = gr.Checkbox(
+                        False, label="My mask marks holes in black (invert)"
+                    )
                 with gr.Group(visible=False) as noise_group:
-                    add_noise = gr.Checkbox(
+                    add_noise = fields["add_noise"] = gr.Checkbox(
                         False,
                         label="Try it on a synthetic problem: add noise to the clip first (the "
                         "metrics are then known)",
                     )
                     with gr.Row():
-                        noise_kind = gr.Dropdown(list(NOISE_KINDS), value="gaussian", label="Noise")
-                        noise_level = gr.Number(
+                        noise_kind = fields["noise_kind"] = gr.Dropdown(
+                            list(NOISE_KINDS), value="gaussian", label="Noise"
+                        )
+                        noise_level = fields["noise_level"] = gr.Number(
                             0, label="Level (0: the kind's default)", minimum=0, maximum=1
                         )
-                    noise_as_holes = gr.Checkbox(
+                    noise_as_holes = fields["noise_as_holes"] = gr.Checkbox(
                         False, label="Treat the noisy pixels as holes (impulse noises only)"
                     )
                 mask_preview = gr.Image(
@@ -123,9 +128,11 @@ def build_app(
 
             with gr.Column(scale=1):
                 gr.Markdown("### 3. Settings")
-                preset = gr.Radio(PRESET_CHOICES, value="fast", label="Preset", elem_id="preset")
+                preset = fields["preset"] = gr.Radio(
+                    PRESET_CHOICES, value="fast", label="Preset", elem_id="preset"
+                )
                 with gr.Accordion("Advanced", open=False, elem_id="advanced"):
-                    epochs = gr.Number(
+                    epochs = fields["epochs"] = gr.Number(
                         fast.fit.epochs,
                         label="Epochs",
                         precision=0,
@@ -133,14 +140,14 @@ def build_app(
                         maximum=limits.max_epochs,
                         elem_id="epochs",
                     )
-                    model_size = gr.Number(
+                    model_size = fields["model_size"] = gr.Number(
                         fast.model.size,
                         label="Model size (millions of parameters)",
                         minimum=limits.min_model_size,
                         maximum=limits.max_model_size,
                         elem_id="model-size",
                     )
-                    resolution = gr.Dropdown(
+                    resolution = fields["resolution"] = gr.Dropdown(
                         RESOLUTIONS,
                         value="original",
                         allow_custom_value=True,
@@ -149,10 +156,10 @@ def build_app(
                         elem_id="resolution",
                     )
                     with gr.Row():
-                        start_frame = gr.Number(
+                        start_frame = fields["start_frame"] = gr.Number(
                             0, label="First frame", precision=0, minimum=0, elem_id="start-frame"
                         )
-                        num_frames = gr.Number(
+                        num_frames = fields["num_frames"] = gr.Number(
                             0,
                             label=f"Number of frames (0: all, at most {limits.max_frames})",
                             precision=0,
@@ -160,11 +167,18 @@ def build_app(
                             maximum=limits.max_frames,
                             elem_id="num-frames",
                         )
-                    time_budget = gr.Textbox(
+                    time_budget = fields["time_budget"] = gr.Textbox(
                         "",
                         label="Time budget (e.g. 5m or 90s; blank: the preset's epochs): the fit "
                         "plans its epochs to finish in time",
                         elem_id="time-budget",
+                    )
+                    method = fields["method"] = gr.Textbox(
+                        "",
+                        label="Method, with options if wanted (e.g. telea:radius=5 or "
+                        f"hybrid:network=none); blank: {DEFAULT_METHODS['inpaint']} to fill holes, "
+                        f"{DEFAULT_METHODS['denoise']} to remove noise",
+                        elem_id="method",
                     )
                 estimate_button = gr.Button("Estimate the run time", elem_id="estimate")
                 estimate_text = gr.Markdown(elem_id="estimate-text")
@@ -209,24 +223,7 @@ def build_app(
                     elem_id="metrics",
                 )
 
-        request_inputs = [
-            video,
-            problem,
-            drawing,
-            mask_files,
-            mask_invert,
-            add_noise,
-            noise_kind,
-            noise_level,
-            noise_as_holes,
-            preset,
-            epochs,
-            model_size,
-            resolution,
-            start_frame,
-            num_frames,
-            time_budget,
-        ]
+        request_inputs = request_components(fields)  # in RunRequest's field order
         # Light events (inspect, preview, estimate, frame slider) bypass the queue: a visitor can
         # upload, draw and see an estimate even while the queue for restorations is full.
         light = {"queue": False, "api_visibility": "undocumented"}
@@ -278,6 +275,7 @@ def build_app(
         for component in (preset, epochs, model_size, resolution, start_frame, num_frames):
             component.change(**estimate)
         time_budget.change(**estimate)
+        method.change(**estimate)  # a classical method has no fit
         add_noise.change(**estimate)
         for component in (mask_files, mask_invert, add_noise, noise_kind, noise_level):
             component.change(**preview)
@@ -314,6 +312,7 @@ def build_app(
     # bound (for API clients, which call /restore directly) is a backstop above it.
     demo.queue(default_concurrency_limit=1, max_size=2 * limits.max_queue)
     demo.restore_handlers = handlers  # for launch_app and tests: the limits and session store
+    demo.request_fields = fields  # for tests: each RunRequest field's component
     return demo
 
 

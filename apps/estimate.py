@@ -26,6 +26,7 @@ class SpeedBook:
         config = job.config
         return (
             config.method,
+            tuple(sorted(config.method_options.items())),  # hybrid:synthetic_holes=... differs
             config.device,
             config.model.size,
             config.fit.batch_size,

@@ -8,10 +8,14 @@ limits' one-line message; the app stays usable. No restoration maths happens her
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import logging
 import threading
 import time
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,6 @@ from tqdm import tqdm
 import masks
 from apps.estimate import SpeedBook, estimate_run
 from apps.inputs import (
-    DEFAULT_PROBLEM,
     RunRequest,
     UploadGuard,
     build_job,
@@ -99,6 +102,63 @@ def step_status(step: Step) -> str:
     )
 
 
+def takes_request(handler: Callable) -> Callable:
+    """``handler(self, fields: RunRequest, ...)`` as a Gradio handler of the app's request: its
+    signature has one parameter per `RunRequest` field (named, typed and defaulted like the
+    field, in field order), then the handler's own (``request: gr.Request``, a ``gr.Progress``).
+
+    Gradio reads a handler's signature: it injects `gr.Request` and `gr.Progress` by position
+    among the leading positional parameters (it stops at ``*args``), names the API's parameters
+    after them (``param_0``... for ``*args``), and makes a parameter whose default is None
+    optional for API clients. So the signature is built from the dataclass rather than written
+    out per handler, and the values reach the request by name.
+    """
+    own = inspect.signature(handler, eval_str=True)
+    self_parameter, _, *extra = own.parameters.values()
+    hints = typing.get_type_hints(RunRequest)
+    empty = inspect.Parameter.empty
+    field_parameters = [
+        inspect.Parameter(
+            item.name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=empty if item.default is dataclasses.MISSING else item.default,
+            annotation=hints[item.name],
+        )
+        for item in dataclasses.fields(RunRequest)
+    ]
+    signature = own.replace(parameters=[self_parameter, *field_parameters, *extra])
+    names = RunRequest.names()
+
+    def split(args: tuple, kwargs: dict) -> tuple[Any, RunRequest, dict[str, Any]]:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        owner = values.pop(self_parameter.name)
+        return owner, RunRequest(**{name: values.pop(name) for name in names}), values
+
+    if inspect.isgeneratorfunction(handler):  # Gradio streams a generator function's yields
+
+        @functools.wraps(handler)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            owner, fields, rest = split(args, kwargs)
+            return (yield from handler(owner, fields, **rest))
+
+    else:
+
+        @functools.wraps(handler)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            owner, fields, rest = split(args, kwargs)
+            return handler(owner, fields, **rest)
+
+    wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {  # resolved: Gradio finds gr.Request through typing.get_type_hints
+        name: parameter.annotation
+        for name, parameter in signature.parameters.items()
+        if parameter.annotation is not empty
+    } | {"return": own.return_annotation}
+    return wrapper
+
+
 class Handlers:
     """Everything the components call; one instance per app."""
 
@@ -143,9 +203,9 @@ class Handlers:
         )
         return info.describe(), gr.ImageEditor(value=background, brush=brush)
 
-    def preview(self, request: gr.Request, *values: Any):
+    @takes_request
+    def preview(self, fields: RunRequest, request: gr.Request = None):
         """The mask on the first frame and the masked fraction, before running."""
-        fields = RunRequest(*values)
         if fields.video is None:
             return None, "Upload a video or pick the example to see the mask."
         if fields.problem == "draw" and not has_strokes(fields.drawing):
@@ -179,45 +239,9 @@ class Handlers:
 
     # --- settings -----------------------------------------------------------------------------
 
-    def estimate(
-        self,
-        video: str | None,
-        problem: str = DEFAULT_PROBLEM,
-        drawing: dict | None = None,
-        mask_files: list[str] | None = None,
-        mask_invert: bool = False,
-        add_noise: bool = False,
-        noise_kind: str = "gaussian",
-        noise_level: float | None = 0,
-        noise_as_holes: bool = False,
-        preset: str = "fast",
-        epochs: float | None = None,
-        model_size: float | None = None,
-        resolution: str | None = "original",
-        start_frame: float | None = 0,
-        num_frames: float | None = 0,
-        time_budget: str | None = "",
-        request: gr.Request = None,
-    ) -> str:
+    @takes_request
+    def estimate(self, fields: RunRequest, request: gr.Request = None) -> str:
         """Run time before starting, every phase, from the engine's planner (no fit is run)."""
-        fields = RunRequest(
-            video,
-            problem,
-            drawing,
-            mask_files,
-            mask_invert,
-            add_noise,
-            noise_kind,
-            noise_level,
-            noise_as_holes,
-            preset,
-            epochs,
-            model_size,
-            resolution,
-            start_frame,
-            num_frames,
-            time_budget,
-        )
         session = self.store.get(request.session_hash if request else None)
         if fields.video is None:
             return ""
@@ -247,46 +271,14 @@ class Handlers:
 
     # --- run ----------------------------------------------------------------------------------
 
+    @takes_request
     def run(
         self,
-        video: str | None,
-        problem: str = DEFAULT_PROBLEM,
-        drawing: dict | None = None,
-        mask_files: list[str] | None = None,
-        mask_invert: bool = False,
-        add_noise: bool = False,
-        noise_kind: str = "gaussian",
-        noise_level: float | None = 0,
-        noise_as_holes: bool = False,
-        preset: str = "fast",
-        epochs: float | None = None,
-        model_size: float | None = None,
-        resolution: str | None = "original",
-        start_frame: float | None = 0,
-        num_frames: float | None = 0,
-        time_budget: str | None = "",
+        fields: RunRequest,
         request: gr.Request = None,
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's API)
     ) -> Iterator[tuple]:
         """Restore the video; yields status, live preview, video, slider, frame, metrics, files."""
-        fields = RunRequest(
-            video,
-            problem,
-            drawing,
-            mask_files,
-            mask_invert,
-            add_noise,
-            noise_kind,
-            noise_level,
-            noise_as_holes,
-            preset,
-            epochs,
-            model_size,
-            resolution,
-            start_frame,
-            num_frames,
-            time_budget,
-        )
         session = self.store.get(request.session_hash if request else None)
         if session.busy:
             raise gr.Error(
@@ -391,6 +383,8 @@ class Handlers:
                 f"**Stopped** at step {steps} of {total} ({_plural(epochs_done, 'complete epoch')}"
                 "): this is the result so far."
             )
+        elif not total:  # a classical method, or the hybrid without its network: no fit
+            headline = f"**Done** in {_seconds(fit_seconds)}."
         else:
             headline = f"**Done**: {_plural(epochs_done, 'epoch')} in {_seconds(fit_seconds)}."
         lines = [

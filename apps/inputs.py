@@ -9,7 +9,7 @@ A drawn mask is saved as a PNG of the strokes and handed to the engine like an u
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,12 @@ from apps.limits import (
     probe_video,
 )
 from apps.sessions import Session
+from masks.checks import fail
 from masks.user import IMAGE_SUFFIXES
-from restore.config import DEFAULT_METHODS, parse_duration, preset
+from restore.config import DEFAULT_METHODS, parse_duration
 from restore.errors import InputError
 from restore.job import Job
+from restore.methods import get_method, list_methods, method_config
 from restore.streamed import wants_chunks
 
 PROBLEMS: dict[str, str] = {
@@ -53,9 +55,15 @@ NOISE_KINDS: tuple[str, ...] = tuple(masks.NOISE_KINDS)
 
 @dataclass
 class RunRequest:
-    """The app's inputs, as Gradio hands them over (before any checking)."""
+    """The app's inputs, as Gradio hands them over (before any checking).
 
-    video: str | None
+    The one list of the app's inputs: `apps.app` wires one component per field, in this order
+    (`request_components`), and the handlers take their parameters from these fields
+    (`apps.handlers.takes_request`), so a field added here is one edit plus its component. New
+    fields go last: API clients may pass the values by position.
+    """
+
+    video: str | None  # required: the API has no default video
     problem: str = DEFAULT_PROBLEM
     drawing: dict[str, Any] | None = None  # gr.ImageEditor value (numpy RGBA layers)
     mask_files: list[str] | str | None = None  # gr.File uploads
@@ -71,6 +79,26 @@ class RunRequest:
     start_frame: float | None = 0
     num_frames: float | None = 0  # 0: all frames from start_frame
     time_budget: str | None = ""  # e.g. "5m"; blank: no budget (the preset's epochs)
+    method: str | None = ""  # a method spec (telea:radius=5); blank: the task's default method
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The fields' names, in the order the app's components are wired."""
+        return tuple(item.name for item in fields(cls))
+
+
+def request_components(components: dict[str, Any]) -> list[Any]:
+    """The components of ``components`` (field name -> component) in `RunRequest` field order:
+    the inputs list of every event that builds a request. Raises if the names disagree."""
+    names = RunRequest.names()
+    missing = [name for name in names if name not in components]
+    extra = [name for name in components if name not in names]
+    if missing or extra:
+        raise ValueError(
+            f"the app's request components disagree with RunRequest: missing {missing or 'none'}, "
+            f"not fields {extra or 'none'}"
+        )
+    return [components[name] for name in names]
 
 
 class UploadGuard:
@@ -151,14 +179,21 @@ def build_job(
     check_settings(epochs, model_size, limits)
     budget = (request.time_budget or "").strip()
     task = "denoise" if problem == "noise" else "inpaint"
-    config = preset(
+    config = method_config(
         preset_name,
-        method=DEFAULT_METHODS[task],
+        (request.method or "").strip() or DEFAULT_METHODS[task],
         epochs=epochs,
         model_size=model_size,
         device=device,
         time_budget=parse_duration(budget, "time budget") if budget else None,
     )
+    method = get_method(config.method)
+    if task not in method.tasks:  # the engine checks this too, but only once the run has started
+        raise fail(
+            "method",
+            f"a method that can {task}: {', '.join(list_methods(task))}",
+            repr(config.method),
+        )
     job = Job(
         input=path,
         input_name=info.name,
@@ -169,7 +204,7 @@ def build_job(
         max_frames=frames,
         resize=resize,
         compare=True,
-        save_model=True,
+        save_model=method.neural,  # a classical method has no model to download
         quick_stop=True,
         auto_chunk=True,  # a clip too long to restore whole is streamed in chunks
     )

@@ -87,6 +87,17 @@ def test_estimate_before_running(
     assert text.startswith("Estimated run time: about "), text
 
 
+def test_a_method_spec_through_the_api(
+    app_url: str, clip_path: Path, small_settings: dict, tmp_path: Path
+) -> None:
+    client = make_client(app_url, tmp_path)
+    video = handle_file(str(clip_path))
+    text = client.predict(video, "center", api_name="/estimate", method="telea", **small_settings)
+    assert text.startswith("Estimated run time: about ") and "fitting" not in text, text
+    with pytest.raises(AppError, match=r"unknown hybrid option\(s\) netwrk; valid: "):
+        restore_with(client, clip_path, problem="center", method="hybrid:netwrk=none")
+
+
 @pytest.mark.parametrize(
     ("make", "expected"),
     [

@@ -6,6 +6,7 @@ import ast
 import threading
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -13,7 +14,8 @@ from PIL import Image
 
 from apps.cli import launch
 from apps.estimate import SpeedBook, estimate_run
-from apps.inputs import RunRequest, UploadGuard, build_job, job_shape
+from apps.handlers import Handlers, takes_request
+from apps.inputs import RunRequest, UploadGuard, build_job, job_shape, request_components
 from apps.limits import (
     Limits,
     VideoInfo,
@@ -32,9 +34,11 @@ from apps.runner import (
     run_job_events,
 )
 from apps.sessions import SessionStore
+from restore.config import DEFAULT_METHODS
 from restore.errors import InputError
 from restore.io import read_video, write_video
 from restore.jobs import prepare_input
+from restore.methods import method_config
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 INFO = VideoInfo("clip.mp4", 1920, 1080, 25.0, 100)
@@ -205,6 +209,155 @@ def test_synthetic_noise_keeps_the_reference(
     assert (job.task, job.add_noise, job.noise_mask) == ("denoise", "white", True)
     prepared = prepare_input(job)
     assert prepared.clean is not None and prepared.mask is not None
+
+
+# --- the request: one declaration, by name ---------------------------------------------------
+
+
+class RecordingHandlers:
+    """Handlers that return what they were given, to see which value reached which field."""
+
+    @takes_request
+    def handle(self, fields: RunRequest, request: gr.Request = None):
+        return fields, request
+
+    @takes_request
+    def stream(
+        self,
+        fields: RunRequest,
+        request: gr.Request = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's API)
+    ):
+        yield fields
+        yield request
+
+
+def test_handlers_take_every_field_by_name_and_gradio_still_injects_request_and_progress() -> None:
+    from gradio.utils import get_function_params, get_positional_input_parameters
+
+    names = RunRequest.names()
+    values = [f"<{name}>" for name in names]  # a value that says which field it belongs to
+    fields, request = RecordingHandlers().handle(*values, "the request")
+    assert [getattr(fields, name) for name in names] == values and request == "the request"
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        RecordingHandlers().handle(*values, "the request", "one value too many")
+    streamed = list(RecordingHandlers().stream(video="clip.mp4", method="telea"))
+    assert (streamed[0].video, streamed[0].method, streamed[0].preset) == (
+        "clip.mp4",
+        "telea",
+        "fast",
+    )
+    assert streamed[1] is None
+    for handler in (Handlers.preview, Handlers.estimate, Handlers.run, RecordingHandlers.stream):
+        bound = handler.__get__(object())
+        # The components fill exactly the fields; Gradio recognizes the rest as its own.
+        assert [p.name for p in get_positional_input_parameters(bound)] == list(names)
+        params = {
+            name: (has_default, default)
+            for name, has_default, default, _ in get_function_params(bound)
+        }
+        assert [name for name in params if name != "progress"] == list(names)  # API names
+        assert params["video"] == (False, None) and params["method"] == (True, "")
+
+
+def test_the_apps_inputs_are_the_request_fields_in_order(tmp_path: Path) -> None:
+    """Fails if an event's inputs list and RunRequest's fields disagree (order included)."""
+    from apps.app import build_app
+
+    demo = build_app(work_dir=tmp_path / "sessions", device="cpu")
+    components = demo.request_fields
+    assert sorted(components) == sorted(RunRequest.names())
+    expected = [components[name] for name in RunRequest.names()]
+    handlers = demo.restore_handlers
+    wired = [
+        fn
+        for fn in demo.fns.values()
+        if fn.fn in (handlers.preview, handlers.estimate, handlers.run)
+    ]
+    assert {fn.fn.__name__ for fn in wired} == {"preview", "estimate", "run"}
+    for fn in wired:
+        assert [block._id for block in fn.inputs] == [block._id for block in expected], fn.name
+    api = demo.get_api_info()["named_endpoints"]
+    for endpoint in ("/restore", "/estimate"):
+        parameters = api[endpoint]["parameters"]
+        assert [p["parameter_name"] for p in parameters] == list(RunRequest.names())
+        for parameter, component in zip(parameters, expected, strict=True):
+            assert parameter["component"] == type(component).__name__.capitalize()
+            assert parameter["label"] == component.label or component.label is None
+    with pytest.raises(ValueError, match=r"missing \['method'\], not fields \['methods'\]"):
+        request_components({**{n: components[n] for n in RunRequest.names()[:-1]}, "methods": 1})
+
+
+@pytest.mark.parametrize(
+    ("spec", "task", "expected"),
+    [
+        ("", "inpaint", (DEFAULT_METHODS["inpaint"], {})),
+        ("  ", "denoise", (DEFAULT_METHODS["denoise"], {})),
+        ("hybrid:network=none", "inpaint", ("hybrid", {"network": "none"})),
+        ("telea:radius=5", "inpaint", ("telea", {"radius": 5})),
+    ],
+)
+def test_the_method_spec_reaches_the_jobs_config(
+    clip_path: Path, store: SessionStore, guard: UploadGuard, spec: str, task: str, expected
+) -> None:
+    session = store.get("visitor")
+    problem = "center" if task == "inpaint" else "noise"
+    request = small_request(clip_path, problem=problem, add_noise=True, method=spec)
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    assert (job.task, job.config.method, job.config.method_options) == (task, *expected)
+    assert (job.config.fit.epochs, job.config.model.size) == (4, 0.05)  # the settings still apply
+    assert job.save_model == (expected[0] == "hybrid")  # a classical method has no model
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("hybrid:netwrk=none", "unknown hybrid option(s) netwrk; valid: blend, "),
+        ("hybrid:temporal_passes=two", "hybrid:temporal_passes: expected an integer, got 'two'"),
+        ("telea:radius", "method options: expected key=value items such as network=none"),
+        ("hnerf", "unknown method 'hnerf'; valid methods: hnerv, "),
+    ],
+)
+def test_a_bad_method_spec_is_the_engines_one_line_error(
+    clip_path: Path, store: SessionStore, guard: UploadGuard, spec: str, message: str
+) -> None:
+    session = store.get("visitor")
+    with pytest.raises(InputError) as raised:
+        build_job(
+            small_request(clip_path, method=spec, problem="center"),
+            session,
+            guard,
+            output=session.directory / "o.mp4",
+        )
+    with pytest.raises(InputError) as from_the_engine:
+        method_config("fast", spec)  # what the command line reports for the same spec
+    assert str(raised.value) == str(from_the_engine.value)
+    assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
+
+
+def test_a_method_for_the_other_task_is_refused_before_the_run(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    session = store.get("visitor")
+    request = small_request(clip_path, problem="noise", add_noise=True, method="telea")
+    with pytest.raises(
+        InputError,
+        match=r"^method: expected a method that can denoise: hnerv, .*, bm3d, .*, got 'telea'$",
+    ):
+        build_job(request, session, guard, output=session.directory / "o.mp4")
+
+
+def test_a_bad_method_spec_shows_where_other_input_errors_do(clip_path: Path, tmp_path: Path):
+    handlers = Handlers(store=SessionStore(tmp_path / "sessions"), example_root=clip_path.parent)
+    settings = {"problem": "center", "epochs": 4, "model_size": 0.05}
+    estimate = handlers.estimate(str(clip_path), **settings, method="hybrid:netwrk=none")
+    assert estimate.startswith("⚠️ unknown hybrid option(s) netwrk; valid: ")
+    assert handlers.estimate(str(clip_path), **settings, method="telea").startswith(
+        "Estimated run time: about "
+    )
+    with pytest.raises(gr.Error, match=r"hybrid:temporal_passes: expected an integer"):
+        next(handlers.run(str(clip_path), **settings, method="hybrid:temporal_passes=two"))
+    assert not handlers.store.get(None).busy  # the tab can run again
 
 
 # --- the fit relay, the estimate ------------------------------------------------------------
