@@ -198,7 +198,7 @@ DEFAULT_PRESET = "balanced"
 
 DEFAULT_METHODS: dict[str, str] = {"inpaint": "hybrid", "denoise": "bm3d-flow"}
 """Task -> the method a front end runs when none is named, chosen by the harness's measurements
-(docs/hybrid.md, docs/network-share.md, docs/denoising.md). Inpainting: ``hybrid``, also the
+(docs/hybrid.md, docs/denoising.md). Inpainting: ``hybrid``, also the
 presets' method; ``hnerv`` stays the paper's method. Denoising: ``bm3d-flow`` (BM3D, then
 flow-compensated temporal fusion)."""
 

@@ -25,9 +25,9 @@ from restore.resolution import resolve_work_size
 
 FINISH_SECONDS_PER_MEGAPIXEL = 2.6
 """Seconds per frame-megapixel that scoring and writing a result take after the fit (SSIM,
-MS-SSIM and hole scores against a known reference, H.264 encoding): 115 s for bikes.mp4's 250
-frames at 640x272 (43.5 frame-megapixels) on the project's 2-core machine; the side-by-side video
-and PNG frames add half as much each. A time budget reserves this much."""
+MS-SSIM and hole scores against a known reference, H.264 encoding) on the project's 2-core
+machine (docs/constants.md); the side-by-side video and PNG frames add half as much each. A
+time budget reserves this much."""
 
 CLASSICAL_SECONDS_PER_MEGAPIXEL = 1.5
 """Seconds per frame-megapixel of the slowest classical inpainting method (flow-guided

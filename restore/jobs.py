@@ -10,7 +10,6 @@ renames, and the input is never overwritten.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ import masks
 from masks.checks import fail
 from restore.api import TASKS, restore
 from restore.cluster import check_scheduler
+from restore.deadline import Deadline
 from restore.errors import InputError
 from restore.estimate import finishing_seconds
 from restore.fit import FitProgress
@@ -180,17 +180,17 @@ def run_whole_clip(
     if on_prepared is not None:
         on_prepared(prepared)
     prepared_at = time.perf_counter()
-    config = job.config
-    if config.time_budget is not None:
-        # The budget covers the whole job: reading is spent, writing and scoring are reserved.
-        spent = time.perf_counter() - started
-        left = config.time_budget - spent - finishing_seconds(job, *_shape(prepared))
-        config = dataclasses.replace(config, time_budget=max(left, 1.0))
+    # The budget covers the whole job, counted from its start: reading is spent by now, scoring
+    # and writing are reserved.
+    deadline = Deadline.from_budget(job.config.time_budget, now=started)
+    if deadline is not None:
+        deadline = deadline.reserve(finishing_seconds(job, *_shape(prepared)), floor=1.0)
     result = restore(
         prepared.corrupted,
         prepared.mask,
-        config,
+        job.config,
         task=job.task,
+        deadline=deadline,
         on_progress=on_progress,
         should_stop=should_stop,
     )

@@ -43,8 +43,8 @@ def _cpu_has_amx_bf16() -> bool:
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     """``auto`` -> ``bf16`` where it is fast (CUDA with bf16 support; CPUs with AMX), else
-    ``fp32``. Measured on the project's 2-core Xeon (AMX): bf16 halves the step time of the
-    0.75M HNeRV at 480x240 with the same PSNR (README, fitting speed)."""
+    ``fp32``. On AMX CPUs bf16 convolutions are much faster at the same PSNR
+    (docs/fitting-speed.md)."""
     if precision != "auto":
         return precision
     if device.type == "cuda":

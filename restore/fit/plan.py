@@ -29,15 +29,15 @@ allocations and lazy initialisation, is left out of the rate)."""
 
 FORWARD_SHARE = 1.0
 """Decoding time of one frame over a training step's time per frame. A forward pass is about a
-third of a step's arithmetic, but decoding the whole clip at the end measured 1.3x a step's time
-per frame (bikes.mp4, 250 frames at 640x272, bf16: 30 s against a planned 8 s), so the plan
-reserves a full step per frame."""
+third of a step's arithmetic, but decoding a whole clip at the end costs more than that per
+frame (memory traffic, no batching across frames), so the plan reserves a full step per frame
+(the measurement: docs/constants.md)."""
 
 THROUGHPUT_MACS = {"cpu": 4.5e10, "cuda": 2.0e12, "mps": 2.0e11}
 """Multiply-adds per second a training step achieves, forward + backward counted as 3x the
-forward's multiply-adds. CPU: the project's 2-core machine with the 0.75M HNeRV at 480x240
-(4.32 GMAC forward per frame, 0.285 s per frame per epoch measured on an idle machine). CUDA and
-MPS: rough figures; the app replaces them by the speed of every finished run (`SpeedBook`)."""
+forward's multiply-adds. CPU: measured on the project's 2-core machine (docs/constants.md).
+CUDA and MPS: rough figures; the app replaces them by the speed of every finished run
+(`SpeedBook`)."""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ pixel:
 ``network="none"`` skips the fit and puts the Telea fill in the network's slot: the difference
 between the two variants is what the network adds. A fitted network no better than Telea on the
 validation holes, or cut short before one epoch, is left out the same way. The measurements
-behind each step are in docs/hybrid.md and docs/network-share.md.
+behind each step are in docs/hybrid.md.
 
 Layout: video ``(T, 3, H, W)`` float32 RGB in [0, 1]; mask ``(T, 1, H, W)`` float32, 1 = missing.
 """
