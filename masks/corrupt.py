@@ -94,6 +94,7 @@ def corrupt(
         return CorruptedInput(frames, None, False, "as given")
     notes: list[str] = []
     if isinstance(mask, torch.Tensor):
+        check_mask(mask, frames)  # a spec's mask is made to the clip's size by make_mask
         holes, synthetic, description = mask, False, "explicit mask"
     else:
         with warnings.catch_warnings(record=True) as caught:
@@ -113,7 +114,6 @@ def corrupt(
             )
         notes += [str(w.message) for w in caught]
         synthetic, description = is_synthetic(mask), f"mask {mask}"
-    check_mask(holes, frames)
     holes = (holes > 0.5).to(frames.dtype)
     if not chunk and not bool(holes.any()):
         raise InputError("mask: expected at least one missing pixel, got an empty mask")

@@ -515,6 +515,20 @@ def summarize(
     """
     prediction, target = _check_pair(prediction, target)
     _check_ssim_size(target)
+    if mask is not None:
+        mask = _check_mask(mask, target)
+    if raw is not None:
+        raw, target = _check_pair(raw, target, names=("raw", "target"))
+    return _summary(prediction, target, mask, raw)
+
+
+def _summary(
+    prediction: torch.Tensor,
+    target: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    raw: torch.Tensor | None = None,
+) -> dict[str, float | None | list[float | None]]:
+    """``summarize`` without its checks (``summarize.unchecked``), for inputs checked already."""
     summary: dict[str, float | None | list[float | None]] = {
         "psnr": _json_float(psnr.unchecked(prediction, target)),
         "ssim": _json_float(ssim.unchecked(prediction, target)),
@@ -524,7 +538,7 @@ def summarize(
         ],
     }
     if mask is not None:
-        mask = _check_mask(mask, target)
+        mask = mask.float()
         has_holes = bool(_hole_selection(mask).any())
         has_known = bool(_known_selection(mask).any())
         summary["psnr_holes"] = (
@@ -542,7 +556,9 @@ def summarize(
             _json_float(v) for v in psnr_in_holes_per_frame.unchecked(prediction, target, mask)
         ]
     if raw is not None:
-        raw, target = _check_pair(raw, target, names=("raw", "target"))
         summary["psnr_raw"] = _json_float(psnr.unchecked(raw, target))
         summary["ssim_raw"] = _json_float(ssim.unchecked(raw, target))
     return summary
+
+
+summarize.unchecked = _summary
