@@ -208,7 +208,7 @@ def build_job(
         quick_stop=True,
         auto_chunk=True,  # a clip too long to restore whole is streamed in chunks
     )
-    if wants_chunks(job)[0]:
+    if wants_chunks(job, neural=method.neural)[0]:
         job.save_model = False  # one model per chunk: there is no single model to download
     if problem in ("boxes", "center"):
         job.mask = problem

@@ -17,7 +17,7 @@ from restore.composite import composite
 from restore.config import RestoreConfig
 from restore.deadline import Deadline
 from restore.fit import FitProgress
-from restore.methods import MethodResult, get_method
+from restore.methods import Method, MethodResult, get_method
 from restore.resolution import downscale_mask, downscale_video, resolve_work_size, upscale_video
 
 TASKS = ("inpaint", "denoise")
@@ -32,6 +32,7 @@ def restore(
     deadline: Deadline | None = None,
     on_progress: Callable[[FitProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    method: Method | None = None,
 ) -> MethodResult:
     """Restore a corrupted video.
 
@@ -46,6 +47,9 @@ def restore(
         on_progress: receives a ``FitProgress`` after every optimizer step (neural methods);
             its ``predict`` decodes frames of the input's size (composited for inpainting).
         should_stop: polled every step; True ends the fit and returns the result so far.
+        method: ``config.method``'s registry entry (`restore.methods.get_method`) when the
+            caller has looked it up for the same job already (`restore.jobs.run_job`); None
+            looks it up here.
 
     Returns:
         The restored video (``(T, 3, H, W)``, known pixels bit-exact when a mask is given) and
@@ -66,7 +70,8 @@ def restore(
         raise fail("mask", "a (T, 1, H, W) mask to inpaint", None)
     if deadline is None:
         deadline = Deadline.from_budget(config.time_budget)
-    method = get_method(config.method)
+    if method is None:
+        method = get_method(config.method)
     if task not in method.tasks:
         raise fail(
             "method", f"a method that can {task}", f"{config.method!r} ({'/'.join(method.tasks)})"

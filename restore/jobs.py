@@ -27,7 +27,7 @@ from restore.estimate import finishing_seconds
 from restore.fit import FitProgress
 from restore.io import check_output_path, read_video
 from restore.job import Job, JobReport, PreparedInput, output_paths
-from restore.methods import MethodResult
+from restore.methods import Method, MethodResult, get_method
 from restore.metrics import summarize
 from restore.outputs import write_outputs
 from restore.streamed import run_chunked, wants_chunks
@@ -141,12 +141,14 @@ def run_job(
         raise InputError(
             "--mask: expected boxes|center|objects:<sequence>|PATH to inpaint, got none"
         )
-    chunked, info = wants_chunks(job)
+    method = get_method(job.config.method)  # once: the chunk planner and the engine share it
+    chunked, info = wants_chunks(job, neural=method.neural)
     if chunked:
         return run_chunked(
             job,
             paths,
             info=info,
+            neural=method.neural,
             on_prepared=on_prepared,
             on_frames=on_frames,
             should_stop=should_stop,
@@ -159,6 +161,7 @@ def run_job(
         should_stop=should_stop,
         on_prepared=on_prepared,
         on_phase=on_phase,
+        method=method,
     )
 
 
@@ -171,6 +174,7 @@ def run_whole_clip(
     should_stop: Callable[[], bool] | None = None,
     on_prepared: Callable[[PreparedInput], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
+    method: Method | None = None,
 ) -> JobReport:
     """The whole-clip runner of `run_job`: reads the clip, restores it at once
     (`restore.api.restore`), scores it and writes its outputs.
@@ -179,6 +183,8 @@ def run_whole_clip(
         job: the job.
         paths: its outputs (`restore.job.output_paths`), already checked.
         started: ``time.perf_counter()`` when the job began (its time budget counts from there).
+        method: the job's method (`restore.methods.get_method`), if looked up already; None:
+            `restore.api.restore` looks it up.
     """
     prepared = prepare_input(job)
     if on_prepared is not None:
@@ -197,6 +203,7 @@ def run_whole_clip(
         deadline=deadline,
         on_progress=on_progress,
         should_stop=should_stop,
+        method=method,
     )
     restored_at = time.perf_counter()
     phase = on_phase or (lambda name: None)

@@ -58,13 +58,18 @@ STATIC_MASKS = ("boxes", "center")
 """Mask specs that are the same in every frame: built per chunk, never for the whole clip."""
 
 
-def chunk_plan(job: Job, info: VideoInfo, memory_bytes: int | None = None) -> list[Chunk]:
+def chunk_plan(
+    job: Job, info: VideoInfo, memory_bytes: int | None = None, *, neural: bool | None = None
+) -> list[Chunk]:
     """The chunks of ``job``'s clip: ``job.chunk_frames`` if given, else from memory
-    (``memory_bytes``, default `restore.chunks.DEFAULT_CHUNK_MEMORY`)."""
+    (``memory_bytes``, default `restore.chunks.DEFAULT_CHUNK_MEMORY`). ``neural``: whether the
+    job's method fits a network (`restore.methods.Method.neural`), if the caller knows it; None
+    looks the method up."""
     frames = job.chunk_frames
     if frames is None:
         memory_bytes = DEFAULT_CHUNK_MEMORY if memory_bytes is None else memory_bytes
-        neural = get_method(job.config.method).neural
+        if neural is None:
+            neural = get_method(job.config.method).neural
         frames = auto_chunk_frames(
             info.height, info.width, neural=neural, memory_bytes=memory_bytes
         )
@@ -86,18 +91,21 @@ chunked without being asked: 24 GiB of RAM keep up to about 300 frames at 640x27
 fit in particular shares one representation over the clip)."""
 
 
-def wants_chunks(job: Job) -> tuple[bool, VideoInfo | None]:
+def wants_chunks(job: Job, *, neural: bool | None = None) -> tuple[bool, VideoInfo | None]:
     """Whether ``job`` runs chunked: asked for (``chunk_frames``, ``scheduler``), or allowed
     (``auto_chunk``) and restoring its clip whole would need more than `WHOLE_CLIP_MEMORY`. Also
-    returns the probed `VideoInfo` (None when nothing was probed)."""
+    returns the probed `VideoInfo` (None when nothing was probed). ``neural`` as `chunk_plan`:
+    the method is looked up at most once here, and only when the clip's size decides."""
     if job.chunk_frames is not None or job.scheduler is not None:
         return True, None
     if not job.auto_chunk:
         return False, None
     info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    neural = get_method(job.config.method).neural
+    if neural is None:
+        neural = get_method(job.config.method).neural
     whole_clip = working_bytes(info.num_frames, info.height, info.width, neural=neural)
-    return whole_clip > WHOLE_CLIP_MEMORY and len(chunk_plan(job, info)) > 1, info
+    chunked = whole_clip > WHOLE_CLIP_MEMORY and len(chunk_plan(job, info, neural=neural)) > 1
+    return chunked, info
 
 
 def restore_chunk(
@@ -279,6 +287,7 @@ def run_chunked(
     paths: dict[str, Path],
     *,
     info: VideoInfo | None = None,
+    neural: bool | None = None,
     on_prepared: Callable[[PreparedInput], None] | None = None,
     on_frames: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -289,6 +298,9 @@ def run_chunked(
         job: the job (``chunk_frames``, ``chunk_overlap``, ``scheduler``, ``workers`` say how).
         paths: its outputs (`restore.job.output_paths`), already checked.
         info: the clip's `VideoInfo` if it was probed already.
+        neural: whether the job's method fits a network, if the caller looked it up already
+            (it sizes the chunks, `chunk_plan`); each chunk's `restore.api.restore` looks the
+            method up itself, since a chunk may run in another process.
         on_prepared: called once, when the first chunk is corrupted, with the clip's first
             frame as the method sees it (its mask and reference too) and the notes known before
             any chunk is restored.
@@ -311,7 +323,7 @@ def run_chunked(
         raise InputError("--save-model: a chunked run fits one model per chunk; not supported")
     if info is None:
         info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    chunks = chunk_plan(job, info)
+    chunks = chunk_plan(job, info, neural=neural)
     mask_source = _MaskSource(job, info) if job.task == "inpaint" else None
     synthetic = job.add_noise is not None if job.task == "denoise" else mask_source.synthetic
     notes = [

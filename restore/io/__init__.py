@@ -7,14 +7,8 @@ encoded (H.264 MP4) with PyAV, frame folders and PNGs with OpenCV; every write i
 from restore.io.atomic import atomic_write_bytes, atomic_write_text
 from restore.io.compare import side_by_side
 from restore.io.demo import demo_clip_path
-from restore.io.reading import (
-    DEFAULT_FOLDER_FPS,
-    IMAGE_EXTENSIONS,
-    VIDEO_EXTENSIONS,
-    container_frame_count,
-    parse_resize,
-    read_video,
-)
+from restore.io.reading import container_frame_count, parse_resize, read_video
+from restore.io.sources import DEFAULT_FOLDER_FPS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from restore.io.video import Video, frames_to_uint8, uint8_to_frames
 from restore.io.writing import check_output_path, write_frames, write_video
 

@@ -1,9 +1,8 @@
 """Read a video file or a folder of frames into a `Video` ``(T, 3, H, W)`` float32 in [0, 1].
 
-Video files are decoded with PyAV (FFmpeg's libraries, bundled in its wheel); if PyAV cannot
-open or decode a file, OpenCV's ``VideoCapture`` gets a second try. Folders of ``.jpg``/``.jpeg``/
-``.png`` frames are read with OpenCV in natural name order. Only the frames asked for are kept:
-decoding stops after ``start + max_frames`` frames, so a long video does not fill the memory.
+`read_video` collects the frames `restore.io.streaming.iter_frames` decodes (PyAV, OpenCV as
+fallback, or a folder of images; only the frames asked for) and adds what a whole clip needs:
+its frame rate and one error for a clip that yields no frame.
 """
 
 from __future__ import annotations
@@ -17,12 +16,15 @@ import cv2
 import numpy as np
 
 from restore.errors import InputError
-from restore.io.video import Video, check_fps, uint8_to_frames
-
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
-DEFAULT_FOLDER_FPS = 25.0
-"""Frame rate given to a folder of frames when the caller does not pass ``fps``."""
+from restore.io.sources import (
+    DEFAULT_FOLDER_FPS,
+    check_options,
+    check_source,
+    folder_frame_files,
+    rate_or_default,
+)
+from restore.io.streaming import decode_frames
+from restore.io.video import Video, uint8_to_frames
 
 _RESIZE_PATTERN = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
@@ -78,178 +80,47 @@ def read_video(
             video, is a folder without frames or with frames of different sizes, or no frames are
             left after ``start``; also for invalid ``start``/``max_frames``/``resize``/``fps``.
     """
-    _check_options(start, max_frames, resize, fps)
-    source = Path(path)
-    if not source.exists():
-        raise InputError(f"video not found: {source}")
-    stop = None if max_frames is None else start + max_frames
+    check_options(start, max_frames, resize, fps)
+    source = check_source(path)
+    images = []
+    for image in decode_frames(source, start=start, max_frames=max_frames, resize=resize):
+        if images and image.shape != images[0].shape:  # a folder's frames are checked already
+            raise InputError(f"frame size changes within {source}; pass --resize to read it")
+        images.append(image)
+    if not images:
+        _raise_none_left(source, start)
+    if fps is None:
+        fps = DEFAULT_FOLDER_FPS if source.is_dir() else _file_fps(source)
+    return Video(frames=uint8_to_frames(np.stack(images)), fps=float(fps), source=str(source))
+
+
+def _raise_none_left(source: Path, start: int) -> None:
+    """Raise the `InputError` for a clip that yielded no frame: empty, or ``start`` past its end.
+
+    Counting a file's frames decodes it once more; only this error path pays for that.
+    """
     if source.is_dir():
-        images, total = _read_folder(source, start, stop, resize)
-        default_fps = DEFAULT_FOLDER_FPS
-        kind = "folder"
-    elif source.suffix.lower() in VIDEO_EXTENSIONS:
-        images, total, default_fps = _read_file(source, start, stop, resize)
-        kind = "video"
+        kind, total = "folder", len(folder_frame_files(source))
     else:
-        raise InputError(
-            f"unsupported video extension {source.suffix!r} for {source}; expected a video file "
-            f"({' '.join(VIDEO_EXTENSIONS)}) or a folder of .jpg/.jpeg/.png frames"
-        )
+        kind = "video"
+        total = sum(1 for _ in decode_frames(source, start=0, max_frames=None, resize=None))
     if total == 0:
         raise InputError(f"{kind} {source} has no frames")
-    if not images:
-        raise InputError(f"{kind} {source} has {total} frames; --start {start} leaves none")
-    if any(image.shape != images[0].shape for image in images):
-        raise InputError(f"frame size changes within {source}; pass --resize to read it")
-    return Video(
-        frames=uint8_to_frames(np.stack(images)),
-        fps=default_fps if fps is None else float(fps),
-        source=str(source),
-    )
+    raise InputError(f"{kind} {source} has {total} frames; --start {start} leaves none")
 
 
-def _check_options(start: object, max_frames: object, resize: object, fps: object) -> None:
-    """Raise `InputError` for option values `read_video` cannot honour."""
-    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
-        raise InputError(f"--start: expected an integer >= 0, got {start!r}")
-    if max_frames is not None and (
-        isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1
-    ):
-        raise InputError(f"--max-frames: expected an integer >= 1 or None, got {max_frames!r}")
-    if resize is not None and not (
-        isinstance(resize, (tuple, list))
-        and len(resize) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in resize)
-    ):
-        raise InputError(f"--resize: expected (width, height) with both >= 1, got {resize!r}")
-    if fps is not None:
+def _file_fps(file: Path) -> float:
+    """A video file's frame rate: PyAV's, else OpenCV's, else `DEFAULT_FOLDER_FPS`."""
+    try:
+        with av.open(str(file)) as container:
+            stream = container.streams.video[0]
+            return rate_or_default(stream.average_rate or stream.guessed_rate)
+    except (av.FFmpegError, IndexError):
+        capture = cv2.VideoCapture(str(file))
         try:
-            check_fps(fps)
-        except ValueError as error:
-            raise InputError(f"--{error}") from None
-
-
-def _resize(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
-    """Resize an ``(H, W, 3)`` uint8 image to ``size = (W, H)`` (uint8 saturation clips)."""
-    if size is None or (image.shape[1], image.shape[0]) == tuple(size):
-        return image
-    shrinking = size[0] <= image.shape[1] and size[1] <= image.shape[0]
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
-    return cv2.resize(image, tuple(size), interpolation=interpolation)
-
-
-def _natural_key(path: Path) -> list[object]:
-    """Sort key comparing digit runs as numbers: ``frame2.png`` before ``frame10.png``."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
-
-
-def folder_frame_files(folder: Path) -> list[Path]:
-    """The frame images of a folder in natural name order (``2.png`` before ``10.png``).
-
-    Raises:
-        InputError: the folder holds no .jpg/.jpeg/.png frame.
-    """
-    files = sorted(
-        (
-            entry
-            for entry in folder.iterdir()
-            if entry.suffix.lower() in IMAGE_EXTENSIONS
-            and not entry.name.startswith(".")
-            and entry.is_file()
-        ),
-        key=_natural_key,
-    )
-    if not files:
-        raise InputError(f"no .jpg/.jpeg/.png frames in {folder}")
-    return files
-
-
-def _read_folder(
-    folder: Path, start: int, stop: int | None, resize: tuple[int, int] | None
-) -> tuple[list[np.ndarray], int]:
-    """Read frames ``start:stop`` of a folder: ``(H, W, 3)`` uint8 RGB images, and the total."""
-    files = folder_frame_files(folder)
-    images = []
-    first_size: tuple[int, int] | None = None
-    for file in files[start:stop]:
-        bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise InputError(f"cannot read image {file}")
-        size = (bgr.shape[1], bgr.shape[0])
-        if first_size is None:
-            first_size, first_file = size, file
-        elif size != first_size:
-            raise InputError(
-                f"frame {file} is {size[0]}x{size[1]}, but {first_file.name} is "
-                f"{first_size[0]}x{first_size[1]}; all frames of a folder must have one size"
-            )
-        images.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), resize))
-    return images, len(files)
-
-
-def _read_file(
-    file: Path, start: int, stop: int | None, resize: tuple[int, int] | None
-) -> tuple[list[np.ndarray], int, float]:
-    """Decode frames ``start:stop`` of a video file with PyAV, falling back to OpenCV.
-
-    Returns:
-        ``(H, W, 3)`` uint8 RGB images, the number of frames decoded (the file's total when
-        ``stop`` was not reached) and the file's frame rate (25 if unknown).
-    """
-    try:
-        return _decode_with_pyav(file, start, stop, resize)
-    except av.FFmpegError as pyav_error:
-        reason = pyav_error.strerror or str(pyav_error)
-        result = _decode_with_opencv(file, start, stop, resize)
-        if result is None:
-            raise InputError(f"cannot read video {file}: {reason}") from None
-        return result
-
-
-def _decode_with_pyav(
-    file: Path, start: int, stop: int | None, resize: tuple[int, int] | None
-) -> tuple[list[np.ndarray], int, float]:
-    """PyAV decoder behind `_read_file`; raises ``av.FFmpegError`` when FFmpeg fails."""
-    with av.open(str(file)) as container:
-        if not container.streams.video:
-            raise InputError(f"cannot read video {file}: it has no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        rate = stream.average_rate or stream.guessed_rate
-        images = []
-        decoded = 0
-        for frame in container.decode(stream):
-            if decoded >= start:
-                images.append(_resize(frame.to_ndarray(format="rgb24"), resize))
-            decoded += 1
-            if stop is not None and decoded >= stop:
-                break
-    return images, decoded, float(rate) if rate else DEFAULT_FOLDER_FPS
-
-
-def _decode_with_opencv(
-    file: Path, start: int, stop: int | None, resize: tuple[int, int] | None
-) -> tuple[list[np.ndarray], int, float] | None:
-    """OpenCV decoder behind `_read_file`; ``None`` when OpenCV cannot read any frame either."""
-    capture = cv2.VideoCapture(str(file))
-    try:
-        if not capture.isOpened():
-            return None
-        rate = capture.get(cv2.CAP_PROP_FPS)
-        images = []
-        decoded = 0
-        while stop is None or decoded < stop:
-            ok, bgr = capture.read()
-            if not ok:
-                break
-            if decoded >= start:
-                images.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), resize))
-            decoded += 1
-    finally:
-        capture.release()
-    if decoded == 0:
-        return None
-    return images, decoded, float(rate) if rate and rate > 0 else DEFAULT_FOLDER_FPS
+            return rate_or_default(capture.get(cv2.CAP_PROP_FPS))
+        finally:
+            capture.release()
 
 
 def container_frame_count(path: str | Path) -> int | None:

@@ -25,12 +25,13 @@ from torch import Tensor
 from masks.checks import check_video
 from restore.errors import InputError
 from restore.io.atomic import temporary_sibling
-from restore.io.reading import (
+from restore.io.sources import (
     DEFAULT_FOLDER_FPS,
-    VIDEO_EXTENSIONS,
-    _check_options,
-    _resize,
+    check_options,
+    check_source,
     folder_frame_files,
+    rate_or_default,
+    resize_image,
 )
 from restore.io.video import check_fps, frames_to_uint8, uint8_to_frames
 
@@ -50,18 +51,6 @@ class VideoInfo:
     source: str
 
 
-def _source(path: str | os.PathLike[str]) -> Path:
-    source = Path(path)
-    if not source.exists():
-        raise InputError(f"video not found: {source}")
-    if not source.is_dir() and source.suffix.lower() not in VIDEO_EXTENSIONS:
-        raise InputError(
-            f"unsupported video extension {source.suffix!r} for {source}; expected a video file "
-            f"({' '.join(VIDEO_EXTENSIONS)}) or a folder of .jpg/.jpeg/.png frames"
-        )
-    return source
-
-
 def iter_frames(
     path: str | os.PathLike[str],
     *,
@@ -71,59 +60,115 @@ def iter_frames(
 ) -> Iterator[np.ndarray]:
     """Decodes frames ``start:start + max_frames`` one at a time.
 
+    Video files are decoded with PyAV (FFmpeg's libraries, bundled in its wheel); if PyAV cannot
+    open the file or fails before its first frame, OpenCV's ``VideoCapture`` gets a second try.
+    Folders are read with OpenCV in natural name order. Decoding stops after
+    ``start + max_frames`` frames, so a long clip is never decoded further than asked.
+
     Args:
-        path: a video file or a folder of frames (as `restore.io.read_video`).
+        path: a video file (``.mp4 .mov .avi .mkv .webm .m4v``) or a folder of ``.jpg``/
+            ``.jpeg``/``.png`` frames (natural name order, so ``2.png`` precedes ``10.png``;
+            hidden files are skipped). All frames of a folder must have the same size.
         start: leading frames to skip.
         max_frames: at most this many frames; None: to the end.
-        resize: ``(width, height)`` for every frame (as `read_video`).
+        resize: ``(width, height)`` for every frame, with ``INTER_AREA`` when shrinking and
+            ``INTER_CUBIC`` when enlarging.
 
     Yields:
         ``(H, W, 3)`` uint8 RGB frames.
 
     Raises:
-        InputError: a missing or unsupported path, an unreadable file or image.
+        InputError: a missing or unsupported path, an unreadable file or image, a folder without
+            frames or with frames of different sizes; invalid ``start``/``max_frames``/``resize``.
     """
-    _check_options(start, max_frames, resize, None)
-    source = _source(path)
+    check_options(start, max_frames, resize, None)
+    return decode_frames(check_source(path), start=start, max_frames=max_frames, resize=resize)
+
+
+def decode_frames(
+    source: Path, *, start: int, max_frames: int | None, resize: tuple[int, int] | None
+) -> Iterator[np.ndarray]:
+    """`iter_frames` for a caller that has checked its path and options already (`read_video`).
+
+    Yields:
+        ``(H, W, 3)`` uint8 RGB frames, as `iter_frames`.
+    """
     stop = None if max_frames is None else start + max_frames
     if source.is_dir():
-        for file in folder_frame_files(source)[start:stop]:
-            bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
-            if bgr is None:
-                raise InputError(f"cannot read image {file}")
-            yield _resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), resize)
+        yield from _read_folder(source, start, stop, resize)
         return
     yielded = 0
     try:
-        with av.open(str(source)) as container:
-            if not container.streams.video:
-                raise InputError(f"cannot read video {source}: it has no video stream")
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            for decoded, frame in enumerate(container.decode(stream)):
-                if stop is not None and decoded >= stop:
-                    break
-                if decoded >= start:
-                    yielded += 1
-                    yield _resize(frame.to_ndarray(format="rgb24"), resize)
+        for image in _decode_with_pyav(source, start, stop, resize):
+            yielded += 1
+            yield image
         return
     except av.FFmpegError as error:
+        reason = error.strerror or str(error)
         if yielded:  # half a clip from PyAV and the rest from OpenCV would not line up
-            raise InputError(f"cannot read video {source}: {error.strerror or error}") from None
-    capture = cv2.VideoCapture(str(source))
+            raise InputError(f"cannot read video {source}: {reason}") from None
+    yield from _decode_with_opencv(source, start, stop, resize, reason)
+
+
+def _read_folder(
+    folder: Path, start: int, stop: int | None, resize: tuple[int, int] | None
+) -> Iterator[np.ndarray]:
+    """Images ``start:stop`` of a folder as ``(H, W, 3)`` uint8 RGB, each checked for its size."""
+    first_size: tuple[int, int] | None = None
+    for file in folder_frame_files(folder)[start:stop]:
+        bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise InputError(f"cannot read image {file}")
+        size = (bgr.shape[1], bgr.shape[0])
+        if first_size is None:
+            first_size, first_file = size, file
+        elif size != first_size:
+            raise InputError(
+                f"frame {file} is {size[0]}x{size[1]}, but {first_file.name} is "
+                f"{first_size[0]}x{first_size[1]}; all frames of a folder must have one size"
+            )
+        yield resize_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), resize)
+
+
+def _decode_with_pyav(
+    file: Path, start: int, stop: int | None, resize: tuple[int, int] | None
+) -> Iterator[np.ndarray]:
+    """Frames ``start:stop`` of a file decoded by PyAV; raises ``av.FFmpegError`` on failure."""
+    with av.open(str(file)) as container:
+        if not container.streams.video:
+            raise InputError(f"cannot read video {file}: it has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for decoded, frame in enumerate(container.decode(stream)):
+            if stop is not None and decoded >= stop:
+                break
+            if decoded >= start:
+                yield resize_image(frame.to_ndarray(format="rgb24"), resize)
+
+
+def _decode_with_opencv(
+    file: Path, start: int, stop: int | None, resize: tuple[int, int] | None, pyav_reason: str
+) -> Iterator[np.ndarray]:
+    """Frames ``start:stop`` of a file decoded by OpenCV, the fallback when PyAV failed.
+
+    Raises:
+        InputError: OpenCV cannot open the file or decodes no frame of it either; the message
+            gives PyAV's reason, the more telling of the two.
+    """
+    capture = cv2.VideoCapture(str(file))
     try:
-        if not capture.isOpened():
-            raise InputError(f"cannot read video {source}")
         decoded = 0
-        while stop is None or decoded < stop:
+        while capture.isOpened() and (stop is None or decoded < stop):
             ok, bgr = capture.read()
             if not ok:
                 break
             if decoded >= start:
-                yield _resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), resize)
+                yield resize_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), resize)
             decoded += 1
     finally:
         capture.release()
+    if decoded == 0:
+        raise InputError(f"cannot read video {file}: {pyav_reason}")
 
 
 def probe_video(
@@ -141,8 +186,8 @@ def probe_video(
     Raises:
         InputError: as `iter_frames`, or when no frame is left after ``start``.
     """
-    _check_options(start, max_frames, resize, None)
-    source = _source(path)
+    check_options(start, max_frames, resize, None)
+    source = check_source(path)
     if source.is_dir():
         files = folder_frame_files(source)
         total, fps = len(files), DEFAULT_FOLDER_FPS
@@ -156,8 +201,7 @@ def probe_video(
                 if not container.streams.video:
                     raise InputError(f"cannot read video {source}: it has no video stream")
                 stream = container.streams.video[0]
-                rate = stream.average_rate or stream.guessed_rate
-                fps = float(rate) if rate else DEFAULT_FOLDER_FPS
+                fps = rate_or_default(stream.average_rate or stream.guessed_rate)
                 height, width = stream.codec_context.height, stream.codec_context.width
                 total = sum(1 for packet in container.demux(stream) if packet.size > 0)
         except av.FFmpegError as error:

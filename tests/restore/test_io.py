@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import torch
 
-import restore.io.reading as reading
 import restore.io.streaming as streaming
 from restore.errors import InputError
 from restore.io import (
@@ -23,12 +22,14 @@ from restore.io import (
     parse_resize,
     read_video,
     side_by_side,
+    uint8_to_frames,
     write_frames,
     write_video,
 )
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 BLACKSWAN = SHARED_DATA / "davis" / "JPEGImages" / "480p" / "blackswan"
+BIKES = SHARED_DATA / "video" / "bikes.mp4"
 
 
 def synthetic_frames(num_frames: int = 4, height: int = 32, width: int = 48) -> torch.Tensor:
@@ -219,6 +220,24 @@ def test_reads_real_davis_jpeg_folder() -> None:
     assert 0.1 < float(video.frames.mean()) < 0.9
 
 
+@pytest.mark.parametrize(
+    ("source", "options", "shape"),
+    [
+        (BIKES, {"max_frames": 5}, (5, 3, 272, 640)),
+        (BLACKSWAN, {"start": 3, "max_frames": 4, "resize": (160, 90)}, (4, 3, 90, 160)),
+    ],
+    ids=["bikes-mp4", "blackswan-folder"],
+)
+def test_read_video_is_the_stack_of_iter_frames(source: Path, options: dict, shape: tuple) -> None:
+    if not source.exists():
+        pytest.skip(f"shared data not available: {source}")
+    video = read_video(source, **options)
+    streamed = np.stack(list(streaming.iter_frames(source, **options)))
+    assert video.frames.shape == shape
+    assert torch.equal(video.frames, uint8_to_frames(streamed))
+    assert video.fps == 25.0  # bikes.mp4 declares 25 fps; a folder gets DEFAULT_FOLDER_FPS
+
+
 # --- start / max_frames / resize on video files -------------------------------------------------
 
 
@@ -241,7 +260,7 @@ def test_opencv_fallback_reads_when_pyav_fails(demo: Video, monkeypatch) -> None
     def broken(*args: object) -> None:
         raise av.FFmpegError(1, "simulated PyAV failure")
 
-    monkeypatch.setattr(reading, "_decode_with_pyav", broken)
+    monkeypatch.setattr(streaming, "_decode_with_pyav", broken)  # read_video decodes there
     video = read_video(demo_clip_path(), start=1, max_frames=3)
     assert video.frames.shape == (3, 3, 180, 320)
     assert video.fps == pytest.approx(25.0)

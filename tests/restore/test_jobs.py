@@ -139,3 +139,23 @@ def test_the_job_data_module_imports_no_runner() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert found.strip() == "[]"
+
+
+def test_a_whole_clip_job_looks_its_method_up_once(source, tmp_path, monkeypatch) -> None:
+    import restore.api
+    import restore.jobs
+    import restore.streamed
+
+    looked_up = []
+    real_get_method = restore.jobs.get_method
+
+    def counting(name):
+        looked_up.append(name)
+        return real_get_method(name)
+
+    for module in (restore.api, restore.jobs, restore.streamed):
+        monkeypatch.setattr(module, "get_method", counting)
+    job = _job(source, tmp_path / "out.mp4", mask="boxes", auto_chunk=True)
+    report = run_job(job)
+    assert report.result.restored.shape == (10, 3, 32, 48)
+    assert looked_up == ["telea"]  # run_job's lookup; the planner and restore() reuse it
