@@ -260,13 +260,19 @@ class Handlers:
         except InputError as error:
             return f"⚠️ {error}"
         text = f"Estimated run time: {estimate.describe()}."
-        if estimate.total_seconds > LONG_RUN_SECONDS:
-            text += (
-                f"\n\n**That is long.** To get a result sooner: fewer frames (Advanced), a lower "
-                f"working resolution, the `fast` preset, or a time budget such as "
-                f"`{max(1, round(LONG_RUN_SECONDS / 60))}m` (the fit then plans its epochs to "
-                "finish in time)."
-            )
+        too_small = estimate.budget_too_small()
+        if too_small:
+            text += f"\n\n**{too_small[0].upper()}{too_small[1:]}.**"
+        elif estimate.total_seconds > LONG_RUN_SECONDS:
+            ways = ["fewer frames (Advanced)", "a lower working resolution"]
+            if fields.preset != "fast":
+                ways.append("the `fast` preset")
+            if job.config.time_budget is None:
+                ways.append(
+                    f"a time budget such as `{max(1, round(LONG_RUN_SECONDS / 60))}m` (the fit "
+                    "then plans its epochs to finish in time)"
+                )
+            text += f"\n\n**That is long.** To get a result sooner: {', '.join(ways)}."
         return text
 
     # --- run ----------------------------------------------------------------------------------

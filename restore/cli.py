@@ -179,6 +179,7 @@ def _run(job) -> None:
     method = get_method(job.config.method)
     if method.neural:
         typer.echo(f"device: {describe_device(pick_device(job.config.device))}", err=True)
+    _print_plan(job)
     on_progress, close = _progress_bar()
     on_frames, close_frames = _frames_bar()
     try:
@@ -194,6 +195,20 @@ def _run(job) -> None:
         close()
         close_frames()
     _print_report(report)
+
+
+def _print_plan(job) -> None:
+    """The job's phases before it runs (``restore.estimate``), and a warning when its time
+    budget cannot cover the phases that are not the fit."""
+    from restore.estimate import estimate_job
+    from restore.io.streaming import probe_video
+
+    info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
+    estimate = estimate_job(job, info.num_frames, info.height, info.width)
+    typer.echo(f"plan: {estimate.describe()}", err=True)
+    too_small = estimate.budget_too_small()
+    if too_small:
+        typer.echo(f"warning: {too_small}", err=True)
 
 
 def _print_report(report) -> None:

@@ -30,43 +30,100 @@ machine (docs/constants.md); the side-by-side video and PNG frames add half as m
 time budget reserves this much."""
 
 CLASSICAL_SECONDS_PER_MEGAPIXEL = 1.5
-"""Seconds per frame-megapixel of the slowest classical inpainting method (flow-guided
-propagation: DIS flow both ways plus the sparse flow completion), measured the same way."""
+"""Seconds per frame-megapixel of a classical method without its own entry in
+``METHOD_SECONDS_PER_MEGAPIXEL`` (the slowest inpainting one, flow-guided propagation)."""
+
+METHOD_SECONDS_PER_MEGAPIXEL: dict[str, float] = {
+    "telea": 0.15,
+    "navier-stokes": 0.15,
+    "biharmonic": 3.0,
+    "temporal-fill": 0.05,
+    "flow-guided": 1.5,
+    "median": 0.3,
+    "median3d": 1.0,
+    "gaussian-blur": 0.05,
+    "nlmeans": 6.0,
+    "bm3d": 7.0,
+    "bm3d-flow": 8.0,
+    "bm4d": 20.0,
+}
+"""Seconds per frame-megapixel of each classical method on the project's 2-core machine
+(``benchmarks/phase_costs.py`` measures them; docs/constants.md)."""
+
+PROPAGATION_SECONDS_PER_MEGAPIXEL = 1.5
+"""One flow-guided propagation inside the hybrid (flow, completion, chains)."""
+
+FUSION_PASS_SECONDS_PER_MEGAPIXEL = 1.5
+"""One temporal-fusion pass of the hybrid over both of its fills."""
 
 PREPARATION_SECONDS_PER_MEGAPIXEL = 0.2
 """A neural method's preparation before its first step (Telea prefill, padding, model set-up)."""
 
+READING_SECONDS_PER_MEGAPIXEL = 0.1
+"""Decoding the clip and building its mask or noise."""
+
 
 @dataclass(frozen=True)
 class JobEstimate:
-    """Predicted seconds of each phase of a job."""
+    """Predicted seconds of each phase of a job, in the order they run."""
 
-    prepare_seconds: float  # the method's preparation (prefill, propagation)
-    fit_seconds: float  # optimizer steps (0 for classical methods)
-    decode_seconds: float
-    finish_seconds: float  # scores and outputs
+    phases: dict[str, float]  # phase name -> seconds, e.g. "propagation", "fitting", "fusion"
     plan: FitPlan | None  # the epochs the fit would plan (neural methods)
     source: str  # "model" (multiply-adds) or "measured" (an earlier run on this machine)
+    budget: float | None = None  # the job's time budget, seconds
 
     @property
     def total_seconds(self) -> float:
-        return self.prepare_seconds + self.fit_seconds + self.decode_seconds + self.finish_seconds
+        return sum(self.phases.values())
+
+    @property
+    def fit_seconds(self) -> float:
+        return self.phases.get("fitting", 0.0)
+
+    @property
+    def decode_seconds(self) -> float:
+        return self.phases.get("decoding", 0.0)
+
+    @property
+    def finish_seconds(self) -> float:
+        return self.phases.get("scoring and writing", 0.0)
+
+    @property
+    def prepare_seconds(self) -> float:
+        """Everything before the fit and after reading (the method's own preparation)."""
+        return self.total_seconds - self.fit_seconds - self.decode_seconds - self.finish_seconds
+
+    @property
+    def fixed_seconds(self) -> float:
+        """The phases a time budget cannot shorten: all but the fit and its decoding."""
+        return self.total_seconds - self.fit_seconds - self.decode_seconds
+
+    def budget_too_small(self) -> str | None:
+        """A plain sentence when the budget cannot cover even the phases that are not the fit."""
+        if self.budget is None or self.budget >= self.fixed_seconds:
+            return None
+        return (
+            f"the time budget of {format_duration(self.budget)} is too short for this clip: it "
+            f"needs at least {format_duration(self.fixed_seconds)} besides any fitting; shorten "
+            "the clip, lower the resolution, or raise the budget"
+        )
 
     def describe(self) -> str:
-        """One sentence with every phase, e.g. for the app."""
-        parts = [f"about {format_duration(self.total_seconds)}"]
+        """One sentence with every phase, e.g. for the app and the CLI's plan line."""
         detail = []
+        for name, seconds in self.phases.items():
+            if name == "fitting" and self.plan is not None:
+                detail.append(
+                    f"{self.plan.epochs} epochs x {self.plan.steps_per_epoch} steps at "
+                    f"{self.plan.step_seconds:.2g} s: {format_duration(seconds)} fitting"
+                )
+            else:
+                detail.append(f"{format_duration(seconds)} {name}")
+        text = f"about {format_duration(self.total_seconds)} ({', '.join(detail)}"
         if self.plan is not None:
-            detail.append(
-                f"{self.plan.epochs} epochs x {self.plan.steps_per_epoch} steps at "
-                f"{self.plan.step_seconds:.2g} s: {format_duration(self.fit_seconds)} fitting"
-            )
-            detail.append(f"{format_duration(self.decode_seconds)} decoding")
-        else:
-            detail.append(f"{format_duration(self.prepare_seconds)} restoring")
-        detail.append(f"{format_duration(self.finish_seconds)} scoring and writing")
-        how = "measured on this machine" if self.source == "measured" else "estimated"
-        return f"{parts[0]} ({', '.join(detail)}; step time {how})"
+            how = "measured on this machine" if self.source == "measured" else "estimated"
+            text += f"; step time {how}"
+        return text + ")"
 
 
 def finishing_seconds(job: Job, frames: int, height: int, width: int) -> float:
@@ -107,6 +164,11 @@ def estimate_job(
 ) -> JobEstimate:
     """Every phase of ``job`` on a clip of ``frames`` frames of ``width`` x ``height``.
 
+    The hybrid's phases follow its steps (``restore.methods.hybrid``): two propagations (the
+    real holes, then the validation view), the fit and its decoding (none with
+    ``network=none``), and up to ``temporal_passes`` fusion passes; under a budget the fit gets
+    what the other phases leave, as it will when it runs.
+
     Args:
         job: the job as it would run.
         frames, height, width: the clip after trimming and resizing (nothing is decoded).
@@ -115,22 +177,43 @@ def estimate_job(
     """
     config = job.config
     megapixels = frames * height * width / 1e6
+    method = get_method(config.method)
+    phases = {"reading": READING_SECONDS_PER_MEGAPIXEL * megapixels}
     finish = finishing_seconds(job, frames, height, width)
-    if not get_method(config.method).neural:
-        prepare = CLASSICAL_SECONDS_PER_MEGAPIXEL * megapixels
-        return JobEstimate(prepare, 0.0, 0.0, finish, None, "model")
-    prepare = PREPARATION_SECONDS_PER_MEGAPIXEL * megapixels
-    step = measured_step_seconds or model_step_seconds(job, frames, height, width)
-    budget = None
-    if config.time_budget is not None:
-        budget = max(config.time_budget - finish - prepare, 1.0)
-    plan = plan_epochs(
-        step_seconds=step,
-        steps_per_epoch=math.ceil(frames / config.fit.batch_size),
-        max_epochs=config.fit.epochs,
-        batch_size=config.fit.batch_size,
-        num_frames=frames,
-        budget_seconds=budget,
-    )
-    source = "measured" if measured_step_seconds else "model"
-    return JobEstimate(prepare, plan.fit_seconds, plan.decode_seconds, finish, plan, source)
+    fits, passes = method.neural, 0
+    if method.name == "hybrid":
+        options = {**method.options, **config.method_options}
+        propagation = PROPAGATION_SECONDS_PER_MEGAPIXEL * megapixels
+        phases["propagation"] = propagation
+        if options["validation"]:
+            phases["validation propagation"] = propagation
+        fits = options["network"] == "fit"
+        passes = options["temporal_passes"]
+    elif not fits:
+        seconds = METHOD_SECONDS_PER_MEGAPIXEL.get(method.name, CLASSICAL_SECONDS_PER_MEGAPIXEL)
+        phases["restoring"] = seconds * megapixels
+    if fits:
+        phases["preparing the fit"] = PREPARATION_SECONDS_PER_MEGAPIXEL * megapixels
+    fusion = passes * FUSION_PASS_SECONDS_PER_MEGAPIXEL * megapixels
+    plan = None
+    source = "model"
+    if fits:
+        step = measured_step_seconds or model_step_seconds(job, frames, height, width)
+        source = "measured" if measured_step_seconds else "model"
+        budget = None
+        if config.time_budget is not None:
+            budget = max(config.time_budget - finish - sum(phases.values()) - fusion, 1.0)
+        plan = plan_epochs(
+            step_seconds=step,
+            steps_per_epoch=math.ceil(frames / config.fit.batch_size),
+            max_epochs=config.fit.epochs,
+            batch_size=config.fit.batch_size,
+            num_frames=frames,
+            budget_seconds=budget,
+        )
+        phases["fitting"] = plan.fit_seconds
+        phases["decoding"] = plan.decode_seconds
+    if fusion:
+        phases["fusion"] = fusion
+    phases["scoring and writing"] = finish
+    return JobEstimate(phases, plan, source, config.time_budget)
