@@ -171,6 +171,7 @@ def _remux(
 
 
 def _decoding_time(item: tuple[av.Packet, av.stream.Stream]) -> Fraction:
+    """Seconds at which a ``(packet, target stream)`` is decoded: the order of the output."""
     packet = item[0]
     return packet.dts * packet.time_base
 
@@ -190,6 +191,8 @@ def _trimmed(
     pre_roll: dict[int, av.Packet] = {}
     started: set[int] = set()
     finished: set[int] = set()
+    # Read from the source's beginning, not sought: a demuxer seeks to key frames and some
+    # containers' audio seeks are coarse; reading packets without decoding them is cheap.
     for packet in source.demux(*streams):
         index = packet.stream.index
         if packet.pts is None or packet.dts is None or index in finished:
