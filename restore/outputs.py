@@ -2,8 +2,9 @@
 
 `write_outputs` writes every file of a finished run: the restored and side-by-side videos and
 the PNG frames (unless the chunked runner already streamed them through
-`restore.io.streaming.VideoWriter`), the model, the preview PNG, then the metrics and config
-JSON. The metrics JSON comes last, so it marks a finished run. Every file goes through a
+`restore.io.streaming.VideoWriter`), the source's audio copied into both videos
+(`restore.io.copy_audio`), the model, the preview PNG, then the metrics and config JSON. The
+metrics JSON comes last, so it marks a finished run. Every file goes through a
 temporary file and a rename (`restore.io.atomic`); the paths were checked before the run
 (`restore.io.check_output_path`).
 """
@@ -22,6 +23,7 @@ import masks
 from restore.io import (
     atomic_write_bytes,
     atomic_write_text,
+    copy_audio,
     side_by_side,
     write_frames,
     write_video,
@@ -39,6 +41,9 @@ def write_outputs(
     on_written: Callable[[], None] | None = None,
 ) -> None:
     """Writes the files of ``report.outputs`` for a finished run of ``job``.
+
+    The videos get the source's audio for their frames (`restore.io.copy_audio`); the record
+    gets an ``audio`` entry (what was copied, or None) and, where none was, a note why.
 
     Args:
         job: the job (its fields go to the config JSON, next to its resolved config).
@@ -66,6 +71,8 @@ def write_outputs(
             )
         if "frames" in paths:
             write_frames(paths["frames"], result.restored)
+    phase("copying the audio")
+    _add_audio(job, report)
     if "model" in paths and result.model is not None:
         buffer = io.BytesIO()
         torch.save({"state_dict": result.model.state_dict(), "info": result.info}, buffer)
@@ -79,6 +86,19 @@ def write_outputs(
     atomic_write_text(paths["metrics"], json.dumps(report.record, indent=2, default=str))
     config = {"job": job.to_dict(), "config": job.config.to_dict()}
     atomic_write_text(paths["config"], json.dumps(config, indent=2, default=str))
+
+
+def _add_audio(job: Job, report: JobReport) -> None:
+    """Copies the audio of ``job.input`` into the written videos of ``report.outputs``, from
+    its ``start`` frame on, and records the outcome in ``report.record`` (``audio``, notes)."""
+    start = job.start / report.prepared.fps
+    copied = copy_audio(job.input, report.outputs["video"], start=start)
+    if "compare" in report.outputs:
+        # Same source, same span: the side-by-side video gets what the restored one got.
+        copy_audio(job.input, report.outputs["compare"], start=start)
+    report.record["audio"] = copied.summary
+    if copied.note is not None:
+        report.record["notes"].append(copied.note)
 
 
 def write_preview(path: Path, frame: torch.Tensor, mask: torch.Tensor) -> None:
