@@ -379,6 +379,15 @@ class Handlers:
                 f"in {_seconds(fit_seconds)}; the frames below are {num_frames} evenly spaced "
                 "ones of the result."
             )
+        elif info.get("network_left_out"):
+            # The network took no part in the result: say what the result is, not how far the
+            # fit got (an unfinished fit is never blended).
+            filled_by = "propagation and Telea" if "propagated_fraction" in info else "Telea"
+            if info.get("budget_stopped") or result.stopped:
+                why = "the time left covered propagation only, so the network was not fitted"
+            else:
+                why = f"the fitted network was left out ({info['network_left_out']})"
+            headline = f"**Done**: {why}; the holes are filled by {filled_by}."
         elif info.get("budget_stopped"):
             headline = (
                 f"**Done within the time budget**: {steps} steps ({_plural(epochs_done, 'epoch')}"

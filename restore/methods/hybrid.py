@@ -648,7 +648,7 @@ def fill_network_slot(
         notes.append(f"the fitted network was left out of the holes ({reason}): Telea filled")
         info.update({"notes": notes, "network_used": False, "network_left_out": reason})
         slot = telea_slot(info, dict(neural.timings))
-        slot.model, slot.stopped = neural.fit.model, neural.fit.stopped
+        slot.stopped = neural.fit.stopped  # no model: a network left out is not a result
         return slot
     real.network, validation.network = fills[id(real)], fills[id(validation)]
     info["network_used"] = True
