@@ -13,6 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from apps.cache import SessionBlocks, without_empty_temp_files
 from apps.handlers import BRUSH_COLOR, METRIC_COLUMNS, Handlers
 from apps.inputs import APP_PRESETS, DEFAULT_PROBLEM, NOISE_KINDS, PROBLEMS, request_components
 from apps.limits import DEFAULT_LIMITS, Limits
@@ -58,8 +59,11 @@ def build_app(
     fast = PRESETS["fast"]
 
     fields: dict[str, gr.Component] = {}  # RunRequest field -> its component, filled as created
-    with gr.Blocks(
-        title=TITLE, delete_cache=(CACHE_SECONDS, CACHE_SECONDS), analytics_enabled=False
+    with SessionBlocks(
+        title=TITLE,
+        delete_cache=(CACHE_SECONDS, CACHE_SECONDS),  # a backstop for tabs that never close
+        analytics_enabled=False,
+        on_files=store.record,  # every cached file of a tab's events goes when the tab closes
     ) as demo:
         gr.Markdown(INTRO)
         with gr.Row(equal_height=False):
@@ -93,11 +97,13 @@ def build_app(
                         elem_id="mask-editor",
                     )
                 with gr.Group(visible=False) as upload_group:
-                    mask_files = fields["mask_files"] = gr.File(
-                        label="Mask: one image for all frames, one image per frame, or a mask "
-                        "video (white = to restore)",
-                        file_count="multiple",
-                        file_types=["image", "video"],
+                    mask_files = fields["mask_files"] = without_empty_temp_files(
+                        gr.File(
+                            label="Mask: one image for all frames, one image per frame, or a "
+                            "mask video (white = to restore)",
+                            file_count="multiple",
+                            file_types=["image", "video"],
+                        )
                     )
                     mask_invert = fields["mask_invert"] = gr.Checkbox(
                         False, label="My mask marks holes in black (invert)"
@@ -310,6 +316,7 @@ def build_app(
 
     # Handlers.admit turns visitors away at limits.max_queue with a clear message; Gradio's own
     # bound (for API clients, which call /restore directly) is a backstop above it.
+    store.kept = demo.kept_in_cache  # the example's cached copy serves every tab
     demo.queue(default_concurrency_limit=1, max_size=2 * limits.max_queue)
     demo.restore_handlers = handlers  # for launch_app and tests: the limits and session store
     demo.request_fields = fields  # for tests: each RunRequest field's component

@@ -184,9 +184,9 @@ class Handlers:
         """On upload: describe the clip and put its first frame in the drawing editor."""
         if video is None:
             return "", None
+        session = self.store.get(request.session_hash if request else None)
         try:
-            path, info = inspect_video(RunRequest(video), self.guard, self.limits)
-            self.store.get(request.session_hash if request else None).track_upload(path)
+            path, info = inspect_video(RunRequest(video), self.guard, self.limits, session)
             start = int(start_frame or 0)
             start = start if 0 <= start < info.num_frames else 0
             first = read_video(path, start=start, max_frames=1).frames

@@ -139,12 +139,20 @@ def _choice(value: str, choices: dict[str, str] | tuple[str, ...], what: str) ->
 
 
 def inspect_video(
-    request: RunRequest, guard: UploadGuard, limits: Limits = DEFAULT_LIMITS
+    request: RunRequest,
+    guard: UploadGuard,
+    limits: Limits = DEFAULT_LIMITS,
+    session: Session | None = None,
 ) -> tuple[Path, VideoInfo]:
-    """The checked upload path and what it holds (size, frames) — raises before any decoding."""
+    """The checked upload path and what it holds (size, frames) — raises before any decoding.
+
+    With ``session``, the upload is recorded on it before it is probed, so a rejected upload
+    is removed with the session too."""
     if request.video is None:
         raise InputError("upload a video first (or pick the example clip)")
     path, name = guard.file(request.video, "video")
+    if session is not None:
+        session.track_cached(path)
     return path, probe_video(path, name, limits)
 
 
@@ -168,8 +176,7 @@ def build_job(
     """
     problem = _choice(request.problem, PROBLEMS, "what is wrong")
     preset_name = _choice(request.preset, APP_PRESETS, "preset")
-    path, info = inspect_video(request, guard, limits)
-    session.track_upload(path)
+    path, info = inspect_video(request, guard, limits, session)
     start = _integer(request.start_frame, "first frame", minimum=0) or 0
     max_frames = _integer(request.num_frames, "number of frames", minimum=0) or None  # 0: all
     resize = parse_working_resolution(request.resolution, info)
@@ -290,7 +297,7 @@ def _collect_mask_files(
         )
     uploads = [guard.file(value, "mask") for value in files]
     for path, _ in uploads:
-        session.track_upload(path)
+        session.track_cached(path)
     if len(uploads) == 1:
         return uploads[0][0]
     folder = session.scratch_directory("mask_frames")

@@ -5,10 +5,13 @@ each hash to a `Session`; folders get random names, so a session hash never beco
 session's folder is removed when the tab closes (`Blocks.unload`), when it has been idle longer
 than ``idle_seconds``, or when the app shuts down.
 
-Gradio keeps its own copy of every upload and of every file a handler returns, in its cache
-folder, at ``<cache>/<sha256 of the content>/<name>``. Each session records those folders
-(`Session.track_upload`, `Session.track_output`) and they are removed with the session, unless
-another open session uses the same content; so a closed tab's results are no longer served.
+Gradio keeps its own copy of every upload and of every file a component shows, in its cache
+folder, mostly at ``<cache>/<sha256 of the content>/<name>``. Each session records the cache
+entries (the top-level folder or file of the cache) that hold its files: the ones a handler sees
+(`Session.track_cached`, `Session.track_output`) and every one that crosses Gradio's boundary for
+the session's events (`SessionStore.record`, fed by `apps.cache.SessionBlocks`). They are removed
+with the session, unless another open session uses the same content or the app keeps them (the
+example clip); so a closed tab leaves nothing in the cache, and its results are no longer served.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,20 +48,20 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     result: RunResult | None = None
     runs: int = 0
-    cache_folders: set[Path] = field(default_factory=set)  # Gradio's copies of our files
+    cache_entries: set[Path] = field(default_factory=set)  # Gradio's copies of our files
 
-    def track_upload(self, path: Path) -> None:
-        """Remember the Gradio cache folder of an upload (``<cache>/<hash>/<name>``)."""
-        path = Path(path).resolve()
-        if path.parent != gradio_cache() and path.is_relative_to(gradio_cache()):
-            self.cache_folders.add(path.parent)
+    def track_cached(self, path: str | Path) -> None:
+        """Remember the Gradio cache entry that holds ``path`` (an upload, a cached copy)."""
+        entry = cache_entry(path)
+        if entry is not None:
+            self.cache_entries.add(entry)
 
     def track_output(self, path: Path) -> None:
         """Remember where Gradio will keep its copy of a file a handler returns."""
         from gradio.processing_utils import hash_file
 
         if Path(path).is_file():
-            self.cache_folders.add(gradio_cache() / hash_file(path))
+            self.cache_entries.add(gradio_cache() / hash_file(path))
 
     def new_run_directory(self) -> Path:
         """A fresh folder for one run's outputs; the previous run's files are removed."""
@@ -83,6 +87,31 @@ def gradio_cache() -> Path:
     return Path(get_upload_folder()).resolve()
 
 
+def cache_entry(path: str | Path, cache: Path | None = None) -> Path | None:
+    """The top-level folder or file of Gradio's cache that holds ``path``; None outside it.
+
+    Gradio writes each cached file into a folder of its own (named by the content's hash, or a
+    fresh temporary name); a few temporary files sit in the cache folder itself. Removing the
+    entry removes the file and whatever Gradio derived from it next to it (a re-encoded video).
+    """
+    cache = gradio_cache() if cache is None else cache
+    path = Path(path)
+    if not path.is_absolute():
+        return None
+    path = path.resolve()
+    if path == cache or not path.is_relative_to(cache):
+        return None
+    return cache / path.relative_to(cache).parts[0]
+
+
+def remove_entry(entry: Path) -> None:
+    """Delete a cache entry (a folder or a file); gone already is fine."""
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+
+
 class SessionStore:
     """Sessions by Gradio session hash, each with its own folder under one root."""
 
@@ -90,7 +119,11 @@ class SessionStore:
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="hnerv-restore-app-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.idle_seconds = idle_seconds
+        # The cache entries the app itself keeps for every visitor (the example clip's copy):
+        # never a session's to remove. The app sets it once its components exist.
+        self.kept: Callable[[], set[Path]] = set
         self._sessions: dict[str, Session] = {}
+        self._closed: dict[str, float] = {}  # session hash -> when its tab closed
         self._lock = threading.Lock()
         atexit.register(self.close_all)
 
@@ -108,10 +141,31 @@ class SessionStore:
             session.last_used = time.monotonic()
             return session
 
+    def record(self, session_hash: str | None, paths: Iterable[str | Path]) -> None:
+        """Files Gradio read or wrote for an event of ``session_hash``: kept on its session, so
+        they go when the tab closes; removed at once if the tab has closed already (a fit that
+        outlived its tab hands its result over afterwards). Events without a session (Gradio's
+        own example caching) are left to ``delete_cache``."""
+        if not session_hash:
+            return
+        entries = {entry for path in paths if (entry := cache_entry(path)) is not None}
+        if not entries:
+            return
+        with self._lock:
+            closed = session_hash in self._closed and session_hash not in self._sessions
+        if closed:
+            self._remove_unused(entries)
+            return
+        session = self.get(session_hash)
+        with self._lock:  # a close elsewhere reads every session's entries under the lock
+            session.cache_entries.update(entries)
+
     def close(self, session_hash: str | None) -> None:
         """End a session: stop its fit and remove its folder (after the fit, if one runs)."""
         with self._lock:
             session = self._sessions.pop(session_hash or "", None)
+            if session_hash:
+                self._closed[session_hash] = time.monotonic()
         if session is None:
             return
         session.closed = True
@@ -122,12 +176,23 @@ class SessionStore:
             shutil.rmtree(session.directory, ignore_errors=True)
 
     def _forget_cache(self, session: Session) -> None:
-        """Remove the session's Gradio cache folders that no open session still uses."""
+        """Remove the session's Gradio cache entries that no open session still uses."""
+        self._remove_unused(session.cache_entries)
+        session.cache_entries.clear()
+
+    def _remove_unused(self, entries: set[Path]) -> None:
+        """Delete the cache entries that no open session uses and the app does not keep."""
         with self._lock:
-            used = set().union(*(other.cache_folders for other in self._sessions.values()))
-        for folder in session.cache_folders - used:
-            shutil.rmtree(folder, ignore_errors=True)
-        session.cache_folders.clear()
+            used = set().union(*(other.cache_entries for other in self._sessions.values()))
+        self._remove_ours(set(entries) - used)
+
+    def _remove_ours(self, entries: Iterable[Path]) -> None:
+        """Delete cache entries, but never one the app keeps, nor one that holds the sessions'
+        own root (a cache folder set above the app's work folder)."""
+        kept, root = self.kept(), self.root.resolve()
+        for entry in entries:
+            if entry not in kept and not root.is_relative_to(entry):
+                remove_entry(entry)
 
     def release(self, session: Session) -> None:
         """Called when a fit ends: finish a close that waited for it."""
@@ -141,6 +206,9 @@ class SessionStore:
         """Remove sessions idle for longer than ``idle_seconds`` (clients that never unload)."""
         now = time.monotonic()
         with self._lock:
+            for key, closed_at in list(self._closed.items()):
+                if now - closed_at > self.idle_seconds:  # no late event comes after this long
+                    del self._closed[key]
             stale = [
                 key
                 for key, session in self._sessions.items()
@@ -156,8 +224,7 @@ class SessionStore:
             self._sessions.clear()
         for session in sessions:
             session.stop.set()
-            for folder in session.cache_folders:
-                shutil.rmtree(folder, ignore_errors=True)
+            self._remove_ours(session.cache_entries)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __len__(self) -> int:

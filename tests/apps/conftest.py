@@ -105,3 +105,25 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
 @pytest.fixture(scope="session")
 def app_url(served_app) -> str:
     return served_app[0]
+
+
+@pytest.fixture
+def app_with_own_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, object, Path]]:
+    """A second served app (`TEST_LIMITS`, CPU) whose Gradio cache is a fresh folder of its own
+    (``GRADIO_TEMP_DIR``, set while the test runs), so a test can list every file it holds: its
+    URL, its Blocks and the cache folder. Its heartbeat is every second (Gradio's default is 15),
+    so a closed client's unload runs soon after."""
+    from apps.app import build_app, launch_app
+
+    cache = tmp_path / "gradio-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")
+    demo = build_app(TEST_LIMITS, work_dir=tmp_path / "sessions", device="cpu")
+    port = free_port()
+    launch_app(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", demo, cache.resolve()
+    finally:
+        demo.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from apps.inputs import RunRequest
 from apps.limits import Limits
 from restore.io import read_video, write_video
 
@@ -251,3 +253,85 @@ def test_a_closed_session_leaves_no_file_and_its_result_url_is_gone(
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(file_url, timeout=30)
     assert error.value.code in (403, 404)  # Gradio answers 403 Forbidden for a removed file
+
+
+def request_values(**values) -> list:
+    """Every `RunRequest` field in order (defaults but for ``values``): the app's light events
+    (inspect, preview) are undocumented endpoints, which take their inputs by position only."""
+    fields = dataclasses.fields(RunRequest)
+    return [values.get(item.name, item.default) for item in fields]
+
+
+def cache_listing(cache: Path) -> set[str]:
+    """Every folder and file under Gradio's cache folder, relative to it."""
+    return {str(path.relative_to(cache)) for path in cache.rglob("*")}
+
+
+def test_a_closed_tab_leaves_nothing_in_gradios_cache_and_an_open_one_keeps_its_files(
+    app_with_own_cache, tmp_path: Path
+) -> None:
+    url, demo, cache = app_with_own_cache
+    store = demo.restore_handlers.store
+    width, height = 128, 72
+    clip = noise_clip(tmp_path / "clip.mp4", (width, height), 6)
+    not_a_video = text_as_mp4(tmp_path / "notavideo.mp4")
+    background = tmp_path / "background.png"
+    Image.fromarray(np.full((height, width, 3), 128, np.uint8)).save(background)
+    layer = np.zeros((height, width, 4), np.uint8)
+    layer[20:40, 30:60] = (255, 48, 48, 255)  # a brush stroke
+    Image.fromarray(layer).save(tmp_path / "layer_0.png")
+    Image.fromarray((layer[..., 3] > 0).astype(np.uint8) * 255).save(tmp_path / "mask.png")
+    Image.fromarray((layer[..., 3] == 0).astype(np.uint8) * 255).save(tmp_path / "other.png")
+    at_start = cache_listing(cache)  # the app's own: the example clip's copy
+
+    # The tab that stays open uploads the same clip and a mask of its own.
+    staying = make_client(url, tmp_path)
+    staying.predict(handle_file(str(clip)), 0, api_name="/inspect")
+    mask = handle_file(str(tmp_path / "other.png"))
+    staying.predict(
+        *request_values(video=handle_file(str(clip)), problem="upload", mask_files=[mask]),
+        api_name="/preview",
+    )
+    before_leaving = cache_listing(cache)
+    assert len(store) == 1
+
+    leaving = make_client(url, tmp_path)
+    info, _ = leaving.predict(handle_file(str(not_a_video)), 0, api_name="/inspect")
+    assert "cannot read video notavideo.mp4" in info  # rejected, yet in the cache
+    leaving.predict(handle_file(str(clip)), 0, api_name="/inspect")  # first frame to the editor
+    mask = handle_file(str(tmp_path / "mask.png"))
+    leaving.predict(
+        *request_values(video=handle_file(str(clip)), problem="upload", mask_files=[mask]),
+        api_name="/preview",
+    )
+    drawing = {
+        "background": handle_file(str(background)),
+        "layers": [handle_file(str(tmp_path / "layer_0.png"))],
+        "composite": handle_file(str(background)),
+        "id": None,
+    }
+    result = restore_with(
+        leaving, clip, problem="draw", drawing=drawing, method="telea", preset="fast"
+    )
+    assert "Done" in result["status"]
+    leaving.predict(1, api_name="/show_frame")
+    added = cache_listing(cache) - before_leaving
+    names = {Path(path).name for path in added}
+    expected = {"notavideo.mp4", "image.webp", "mask.png", "background.png", "layer_0.png"}
+    assert expected | {"clip_restored.mp4", "before.png", "after.png"} <= names, names
+    assert len(store) == 2
+    staying_folder, leaving_folder = (session.directory for session in store._sessions.values())
+
+    leaving.close()  # the heartbeat stops: Gradio runs the app's unload handler
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and cache_listing(cache) != before_leaving:
+        time.sleep(0.2)
+    assert cache_listing(cache) == before_leaving  # all of its files, none of the other tab's
+    assert len(store) == 1 and not leaving_folder.exists() and staying_folder.is_dir()
+
+    staying.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and cache_listing(cache) != at_start:
+        time.sleep(0.2)
+    assert cache_listing(cache) == at_start  # the example clip's copy serves the next visitor
+    assert len(store) == 0 and not staying_folder.exists()

@@ -12,6 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
+from apps.cache import without_empty_temp_files
 from apps.cli import launch
 from apps.estimate import SpeedBook, estimate_run
 from apps.handlers import Handlers, takes_request
@@ -33,7 +34,7 @@ from apps.runner import (
     Step,
     run_job_events,
 )
-from apps.sessions import SessionStore
+from apps.sessions import SessionStore, cache_entry
 from restore.config import DEFAULT_METHODS
 from restore.errors import InputError
 from restore.io import read_video, write_video
@@ -539,3 +540,79 @@ def test_apps_hold_no_maths_and_import_one_way() -> None:
                 root = name.split(".")[0]
                 forbidden = ("torch", "cv2") if source.name == "console.py" else FORBIDDEN
                 assert root not in forbidden, f"{source.name} imports {name}"
+
+
+def test_cache_entries_are_the_top_level_items_of_gradios_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert cache_entry(cache / "abc" / "clip.mp4", cache) == cache / "abc"
+    assert cache_entry(cache / "abc" / "sub" / "x.png", cache) == cache / "abc"
+    assert cache_entry(cache / "tmpfile", cache) == cache / "tmpfile"
+    assert cache_entry(cache, cache) is None
+    assert cache_entry(tmp_path / "elsewhere" / "clip.mp4", cache) is None
+    assert cache_entry("relative/clip.mp4", cache) is None
+
+
+def test_recorded_cache_files_go_with_their_session_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    files = {}
+    for name in ("own", "shared", "example", "late", "stray"):
+        files[name] = cache / name / f"{name}.png"
+        files[name].parent.mkdir(parents=True)
+        files[name].write_bytes(b"png")
+    store = SessionStore(tmp_path / "sessions")
+    store.kept = lambda: {cache / "example"}
+    store.record("leaving", [str(files["own"]), str(files["shared"]), str(files["example"])])
+    store.record("leaving", [str(tmp_path / "outside.png")])  # not Gradio's: never recorded
+    store.record("staying", [str(files["shared"])])
+    assert store.get("leaving").cache_entries == {
+        cache / "own",
+        cache / "shared",
+        cache / "example",
+    }
+
+    store.close("leaving")
+    assert not (cache / "own").exists()
+    assert files["shared"].is_file() and files["example"].is_file()
+    store.record("leaving", [str(files["late"])])  # a result handed out after the tab closed
+    assert not (cache / "late").exists() and len(store) == 1
+    store.record(None, [str(files["stray"])])  # no session: Gradio's delete_cache has it
+    assert files["stray"].is_file()
+
+    store.close("staying")
+    assert not (cache / "shared").exists() and files["example"].is_file()
+
+
+def test_a_cache_folder_above_the_sessions_root_is_never_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the sessions' root lies in the cache
+    store = SessionStore(tmp_path / "work" / "sessions")
+    session = store.get("tab")
+    shown = session.directory / "shown" / "before.png"
+    shown.parent.mkdir()
+    shown.write_bytes(b"png")
+    store.record("tab", [str(shown)])
+    store.close("tab")
+    assert store.root.is_dir() and not session.directory.exists()
+
+
+def test_the_file_upload_hands_over_the_uploads_without_temporary_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gradio.data_classes import FileData, ListFiles
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    upload = cache / "abc" / "mask.png"
+    upload.parent.mkdir(parents=True)
+    upload.write_bytes(b"png")
+    files = without_empty_temp_files(
+        gr.File(file_count="multiple", file_types=["image"], render=False)
+    )
+    assert files.preprocess(ListFiles(root=[FileData(path=str(upload))])) == [str(upload)]
+    assert sorted(path.name for path in cache.iterdir()) == ["abc"]
+    with pytest.raises(gr.Error, match="Invalid file type"):
+        files.preprocess(ListFiles(root=[FileData(path=str(cache / "abc" / "notes.txt"))]))
