@@ -263,8 +263,14 @@ def request_values(**values) -> list:
 
 
 def cache_listing(cache: Path) -> set[str]:
-    """Every folder and file under Gradio's cache folder, relative to it."""
-    return {str(path.relative_to(cache)) for path in cache.rglob("*")}
+    """Every folder and file under Gradio's cache folder, relative to it (listed again when a
+    folder vanishes mid-walk: the app may be deleting a closed tab's files right then)."""
+    for _ in range(50):
+        try:
+            return {str(path.relative_to(cache)) for path in cache.rglob("*")}
+        except FileNotFoundError:
+            time.sleep(0.05)
+    raise AssertionError(f"the cache under {cache} kept changing while it was listed")
 
 
 def test_a_closed_tab_leaves_nothing_in_gradios_cache_and_an_open_one_keeps_its_files(

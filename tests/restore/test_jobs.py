@@ -13,24 +13,8 @@ import torch
 
 import masks
 from restore.config import preset
-from restore.io import write_video
 from restore.job import Job, JobReport, PreparedInput
 from restore.jobs import run_job
-
-
-def _moving_square(num_frames: int, height: int, width: int) -> torch.Tensor:
-    y = torch.linspace(0, 1, height).view(1, 1, height, 1)
-    x = torch.linspace(0, 1, width).view(1, 1, 1, width)
-    frames = (0.25 + 0.5 * x * y).expand(num_frames, 3, height, width).clone()
-    for t in range(num_frames):
-        left = (4 * t) % (width - 12)
-        frames[t, :, 8:20, left : left + 12] = 0.9
-    return frames
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return write_video(tmp_path / "in.mp4", _moving_square(10, 32, 48), 10.0)
 
 
 def _job(source: Path, output: Path, **fields) -> Job:
