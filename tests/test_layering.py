@@ -136,3 +136,43 @@ def test_apps_hold_no_model_or_fitting_code() -> None:
             if source.is_dir():
                 source = source / "__init__.py"
             assert "torch.optim" not in source.read_text(), module
+
+
+CHECK_FAMILY = {"check_video", "check_mask", "check_learnable", "check_same_shape"}
+"""The input checks of `masks.checks` that belong at a boundary only."""
+
+BOUNDARY_MODULES = ("restore.api", "restore.metrics", "restore.io", "masks", "evaluation", "apps")
+"""Where inputs arrive: the engine's `restore()`, the public metrics, the I/O edge, the mask
+builders and the front ends. Every other engine module receives checked inputs; its public
+functions check through `masks.checks.boundary` / `checked_by` and call each other's
+`.unchecked` bodies."""
+
+
+def check_calls(source: str) -> list[int]:
+    """Lines of ``source`` that call a function of `CHECK_FAMILY` (by name or attribute)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            called = node.func
+            name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", None)
+            if name in CHECK_FAMILY:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_inner_engine_modules_never_call_the_check_family() -> None:
+    offenders = {}
+    for package in ("restore",):
+        for path in (ROOT / package).rglob("*.py"):
+            module = _module_name(path)
+            if module.startswith(BOUNDARY_MODULES):
+                continue
+            if lines := check_calls(path.read_text()):
+                offenders[module] = lines
+    assert not offenders, f"checks inside the engine (module: lines): {offenders}"
+
+
+def test_the_check_finder_finds_a_check() -> None:
+    source = "from masks.checks import check_mask\ndef f(v, m):\n    checks.check_video(v)\n"
+    assert check_calls(source) == [3]
+    assert check_calls("def f(v):\n    return boundary(mask=True)(v)\n") == []

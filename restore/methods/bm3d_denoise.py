@@ -180,7 +180,7 @@ def run_bm3d(
     def denoise(video: torch.Tensor) -> torch.Tensor:
         denoised = bm3d_frames(video, prepared.sigma, options["profile"])
         if fuse:
-            denoised = fuse_temporal(denoised, prepared.sigma, radius=options["radius"])
+            denoised = fuse_temporal.unchecked(denoised, prepared.sigma, radius=options["radius"])
         return denoised
 
     restored, notes = _denoise_or_skip(prepared, denoise)

@@ -35,7 +35,7 @@ import torch
 from scipy import sparse
 from scipy.sparse.linalg import splu
 
-from masks.checks import check_mask, check_video
+from masks.checks import boundary
 from restore.errors import InputError
 from restore.methods.classical_inpaint import (
     composite_holes,
@@ -318,8 +318,6 @@ def _flow_guided(
     with_maps: bool,
 ) -> tuple[torch.Tensor, dict[str, Any], PropagationMaps | None]:
     """``flow_guided_with_info`` plus, when ``with_maps``, the ``PropagationMaps``."""
-    check_video(video)
-    check_mask(mask, video)
     frames_count = video.shape[0]
     max_distance = _resolve_options(max_distance, fallback, frames_count)
 
@@ -423,6 +421,7 @@ def _flow_guided(
     return composite_holes(video, mask, filled), info, maps()
 
 
+@boundary(mask=True)
 def flow_guided_with_info(
     video: torch.Tensor,
     mask: torch.Tensor,
@@ -456,6 +455,7 @@ def flow_guided_with_info(
     return restored, info
 
 
+@boundary(mask=True)
 def flow_guided_with_maps(
     video: torch.Tensor,
     mask: torch.Tensor,
@@ -484,6 +484,7 @@ def flow_guided_with_maps(
     return _flow_guided(video, mask, max_distance, fallback, with_maps=True)
 
 
+@boundary(mask=True)
 def flow_guided(
     video: torch.Tensor,
     mask: torch.Tensor,
@@ -507,5 +508,7 @@ def flow_guided(
     Raises:
         ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
     """
-    restored, _ = flow_guided_with_info(video, mask, max_distance=max_distance, fallback=fallback)
+    restored, _ = flow_guided_with_info.unchecked(
+        video, mask, max_distance=max_distance, fallback=fallback
+    )
     return restored

@@ -414,13 +414,14 @@ def fuse_holes(
         if should_stop is not None and should_stop():
             break
         if check is not None:
-            fused = fuse_temporal(trial_fill, FUSION_SIGMA)
+            fused = fuse_temporal.unchecked(trial_fill, FUSION_SIGMA)
             trial = composite.unchecked(fused, frames, check.mask)
             trial_error = check.error(trial, frames)
             if not trial_error < error:
                 break
             trial_fill, error = trial, trial_error
-        restored = composite.unchecked(fuse_temporal(restored, FUSION_SIGMA), frames, mask)
+        fused = fuse_temporal.unchecked(restored, FUSION_SIGMA)
+        restored = composite.unchecked(fused, frames, mask)
         kept += 1
         pass_seconds = time.perf_counter() - started
     return restored, kept
@@ -535,7 +536,7 @@ def propagate_views(frames: torch.Tensor, mask: torch.Tensor, options: HybridOpt
     started = time.perf_counter()
 
     def view(holes: torch.Tensor) -> HoleView:
-        propagated, statistics, maps = flow_guided_with_maps(
+        propagated, statistics, maps = flow_guided_with_maps.unchecked(
             frames, holes, max_distance=options.max_distance, fallback=options.fallback
         )
         return HoleView(frames, holes, propagated, maps, statistics)

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import torch
 
-from masks.checks import check_video, fail
+from masks.checks import boundary, fail
 
 FB_SCALE = 1.0  # pixels of forward-backward flow error for a weight factor 1/e
 COLOUR_SCALE = 1.0  # local RMS difference, in units of the input sigma, for a factor 1/e
@@ -46,6 +46,7 @@ def _warp(image: np.ndarray, flow: np.ndarray, grid: tuple[np.ndarray, np.ndarra
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+@boundary()
 def fuse_temporal(
     video: torch.Tensor,
     sigma: float,
@@ -66,7 +67,6 @@ def fuse_temporal(
     Returns:
         ``(T, 3, H, W)`` float32 in [0, 1].
     """
-    check_video(video, "video")
     if isinstance(radius, bool) or not isinstance(radius, int) or radius < 0:
         raise fail("radius", "an integer >= 0 (frames on each side)", repr(radius))
     if not sigma > 0 or radius == 0 or video.shape[0] < 2:
