@@ -379,11 +379,13 @@ class Handlers:
                 f"in {_seconds(fit_seconds)}; the frames below are {num_frames} evenly spaced "
                 "ones of the result."
             )
-        elif info.get("network_left_out"):
+        elif info.get("network_left_out") and not (
+            result.stopped and not info.get("budget_stopped")
+        ):
             # The network took no part in the result: say what the result is, not how far the
             # fit got (an unfinished fit is never blended).
             filled_by = "propagation and Telea" if "propagated_fraction" in info else "Telea"
-            if info.get("budget_stopped") or result.stopped:
+            if info.get("budget_stopped"):
                 why = "the time left covered propagation only, so the network was not fitted"
             else:
                 why = f"the fitted network was left out ({info['network_left_out']})"
@@ -398,6 +400,11 @@ class Handlers:
                 f"**Stopped** at step {steps} of {total} ({_plural(epochs_done, 'complete epoch')}"
                 "): this is the result so far."
             )
+            if info.get("network_left_out"):
+                headline += (
+                    " The network was not fitted far enough to use: propagation and Telea fill"
+                    " the holes."
+                )
         elif not total:  # a classical method, or the hybrid without its network: no fit
             headline = f"**Done** in {_seconds(fit_seconds)}."
         else:
