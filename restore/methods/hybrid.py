@@ -367,8 +367,13 @@ class FusionCheck:
     held_out: torch.Tensor  # (T, 1, H, W) validation pixels
 
     def error(self, fill: torch.Tensor, truth: torch.Tensor) -> float:
-        where = (self.held_out > 0.5).expand_as(truth)
-        return float(((fill - truth)[where] ** 2).mean())
+        return held_out_mse(fill, truth, self.held_out)
+
+
+def held_out_mse(fill: torch.Tensor, truth: torch.Tensor, held_out: torch.Tensor) -> float:
+    """Mean squared error of ``fill`` against ``truth`` on the validation pixels ``held_out``."""
+    where = (held_out > 0.5).expand_as(truth)
+    return float(((fill - truth)[where] ** 2).mean())
 
 
 def fuse_holes(
@@ -522,9 +527,7 @@ class HybridClip:
 
     def validation_error(self, fill: torch.Tensor) -> float:
         """Mean squared error of ``fill`` against the truth on the validation pixels."""
-        frames = self.real.frames
-        where = (self.held_out > 0.5).expand_as(frames)
-        return float(((fill - frames)[where] ** 2).mean())
+        return held_out_mse(fill, self.real.frames, self.held_out)
 
 
 def propagate_views(frames: torch.Tensor, mask: torch.Tensor, options: HybridOptions) -> HybridClip:
