@@ -32,18 +32,15 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
-from scipy import sparse
-from scipy.sparse.linalg import splu
 
 from masks.checks import boundary
 from restore.errors import InputError
 from restore.methods.classical_inpaint import (
     composite_holes,
     mask_to_numpy,
-    opencv_inpaint_frames,
     video_to_numpy,
-    video_to_uint8,
 )
+from restore.methods.flow_cache import ClipFlows, Completion, CompletionCache
 
 # Pixels by which holes are grown before the flow inside them is discarded and completed: flow
 # right at a hole border mixes hole and scene. Measured on DAVIS at 432x240 with Telea-prefilled
@@ -68,17 +65,17 @@ COLOUR_DISAGREEMENT_SCALE = 0.1  # mean |RGB| difference between the two candida
 FALLBACKS = {"telea": cv2.INPAINT_TELEA, "navier_stokes": cv2.INPAINT_NS}
 
 
-def compute_flows(gray: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def compute_flows(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Computes DIS optical flow between consecutive frames in both directions.
 
     Args:
         gray: ``(T, H, W)`` uint8 grayscale frames.
 
     Returns:
-        ``(forward, backward)``, lists of ``T - 1`` float32 ``(H, W, 2)`` fields in pixels (x, y):
+        ``(forward, backward)``, ``(T - 1, H, W, 2)`` float32 fields in pixels (x, y):
         ``forward[t]`` maps frame t to t + 1 and ``backward[t]`` maps frame t + 1 to t.
     """
-    height, width = gray.shape[1:]
+    count, height, width = gray.shape
     # DIS rejects tiny frames; replicate borders up to a workable size and crop the flow back.
     pad_rows, pad_cols = max(0, DIS_MIN_SIDE - height), max(0, DIS_MIN_SIDE - width)
     if pad_rows or pad_cols:
@@ -89,10 +86,11 @@ def compute_flows(gray: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]
             ]
         )
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    forward, backward = [], []
-    for index in range(gray.shape[0] - 1):
-        forward.append(dis.calc(gray[index], gray[index + 1], None)[:height, :width])
-        backward.append(dis.calc(gray[index + 1], gray[index], None)[:height, :width])
+    forward = np.empty((max(count - 1, 0), height, width, 2), dtype=np.float32)
+    backward = np.empty_like(forward)
+    for index in range(count - 1):
+        forward[index] = dis.calc(gray[index], gray[index + 1], None)[:height, :width]
+        backward[index] = dis.calc(gray[index + 1], gray[index], None)[:height, :width]
     return forward, backward
 
 
@@ -100,7 +98,8 @@ def laplace_fill(field: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     """Replaces ``field`` inside ``unknown`` by the harmonic interpolation of its surroundings.
 
     Solves the discrete Laplace equation (4-neighbour stencil, Neumann at the image border) with
-    the known pixels as Dirichlet boundary values.
+    the known pixels as Dirichlet boundary values (``flow_cache.Completion``, which keeps the
+    factorisation for further fields over the same unknown set).
 
     Args:
         field: ``(H, W, C)`` float array.
@@ -109,120 +108,120 @@ def laplace_fill(field: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     Returns:
         ``(H, W, C)`` float32 array; zeros everywhere if no pixel is known.
     """
-    filled = field.astype(np.float32, copy=True)
-    if not unknown.any():
-        return filled
-    if unknown.all():
-        return np.zeros_like(filled)
-    height, width = unknown.shape
-    rows, cols = np.nonzero(unknown)
-    count = rows.size
-    index = np.full(unknown.shape, -1, dtype=np.int64)
-    index[rows, cols] = np.arange(count)
-    diagonal = np.zeros(count, dtype=np.float64)
-    rhs = np.zeros((count, field.shape[2]), dtype=np.float64)
-    off_rows, off_cols = [], []
-    for d_row, d_col in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        n_rows, n_cols = rows + d_row, cols + d_col
-        inside = (n_rows >= 0) & (n_rows < height) & (n_cols >= 0) & (n_cols < width)
-        diagonal += inside
-        own = np.nonzero(inside)[0]
-        neighbour = index[n_rows[own], n_cols[own]]
-        is_unknown = neighbour >= 0
-        off_rows.append(own[is_unknown])
-        off_cols.append(neighbour[is_unknown])
-        known = own[~is_unknown]
-        rhs[known] += field[n_rows[known], n_cols[known]]
-    off_rows_all = np.concatenate(off_rows)
-    matrix = sparse.csc_matrix(
-        (
-            np.concatenate([diagonal, -np.ones(off_rows_all.size)]),
-            (
-                np.concatenate([np.arange(count), off_rows_all]),
-                np.concatenate([np.arange(count), np.concatenate(off_cols)]),
-            ),
-        ),
-        shape=(count, count),
-    )
-    filled[rows, cols] = splu(matrix).solve(rhs)
-    return filled
+    return Completion(unknown).fill(field)
 
 
-def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Samples ``(H, W, C)`` ``image`` at float positions inside the image; returns ``(N, C)``."""
-    height, width = image.shape[:2]
+def complete_flows(
+    forward: np.ndarray, backward: np.ndarray, grown: np.ndarray, cache: CompletionCache
+) -> ClipFlows:
+    """Completes every field in place inside the grown holes of either of its two frames.
+
+    Both fields of a frame pair share one unknown set and so one factorisation; a static mask
+    shares one over the clip (``cache``).
+    """
+    for index in range(forward.shape[0]):
+        # A field is unreliable where either of its two frames has a hole.
+        completion = cache(grown[index] | grown[index + 1])
+        forward[index] = completion.fill(forward[index])
+        backward[index] = completion.fill(backward[index])
+    return ClipFlows(forward, backward)
+
+
+def _bilinear(
+    image: np.ndarray, frame: np.ndarray | int, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """Samples ``image[frame]`` (``(F, H, W, C)``; ``frame`` one index per position or one for
+    all) at float positions inside the image; returns ``(N, C)``."""
+    height, width = image.shape[1:3]
     x0 = np.clip(np.floor(x).astype(np.int64), 0, width - 1)
     y0 = np.clip(np.floor(y).astype(np.int64), 0, height - 1)
     x1 = np.minimum(x0 + 1, width - 1)
     y1 = np.minimum(y0 + 1, height - 1)
     wx = (x - x0)[:, None]
     wy = (y - y0)[:, None]
-    top = image[y0, x0] * (1 - wx) + image[y0, x1] * wx
-    bottom = image[y1, x0] * (1 - wx) + image[y1, x1] * wx
+    top = image[frame, y0, x0] * (1 - wx) + image[frame, y0, x1] * wx
+    bottom = image[frame, y1, x0] * (1 - wx) + image[frame, y1, x1] * wx
     return top * (1 - wy) + bottom * wy
 
 
-def _propagate(
+@dataclass
+class Chains:
+    """Where the flow chains of every hole pixel landed, in one direction; ``(N,)`` each, for
+    the ``N`` hole pixels of the clip in ``np.nonzero`` order (frame, row, column)."""
+
+    values: np.ndarray  # (N, 3) float32 colours found
+    distances: np.ndarray  # int64 frames travelled, 0 = not found
+    inconsistency: np.ndarray  # float32 summed forward-backward error (zeros if not measured)
+
+
+def follow_chains(
     frames: np.ndarray,
     hole_levels: np.ndarray,
-    flows: list[np.ndarray],
-    start: int,
+    holes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    flows: np.ndarray,
     step: int,
     max_distance: int,
-    reverse_flows: list[np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Follows the flow chain from every hole pixel of frame ``start`` in direction ``step``.
+    reverse_flows: np.ndarray | None = None,
+) -> Chains:
+    """Follows the flow chain from every hole pixel of the clip in direction ``step``.
+
+    All frames' chains advance together, one step per iteration (a chain stops where the next
+    frame knows the content, or at the clip's end), so the Python loop runs ``max_distance``
+    times, not once per frame and step; the arithmetic per chain is unchanged.
 
     Args:
         frames: ``(T, H, W, 3)`` float32 frames.
         hole_levels: ``(T, H, W, 1)`` float32, 1 = missing, 0 = known.
-        flows: Completed fields; ``flows[t]`` maps frame t to t + step, ``(H, W, 2)``.
-        start: Frame whose hole pixels are propagated.
+        holes: ``np.nonzero`` of the ``(T, H, W)`` holes: the chains' start frames, rows, cols.
+        flows: Completed fields, ``(T - 1, H, W, 2)``: ``forward`` for ``step`` +1 (entry t maps
+            t to t + 1), ``backward`` for -1 (entry t maps t + 1 to t).
         step: +1 (forward in time) or -1 (backward).
         max_distance: Most frames a chain may travel.
-        reverse_flows: Completed fields the other way (``reverse_flows[t]`` maps frame t to
-            t - step); when given, the forward-backward inconsistency
-            ``|flows[t](p) + reverse_flows[t + step](p + flows[t](p))|`` (pixels) is summed over
-            each chain's steps. It does not change ``values`` or ``distances``.
-
-    Returns:
-        ``(values, distances, inconsistency)``: ``(N, 3)`` float32 colours, ``(N,)`` int64 frame
-        distances (0 = not found) and ``(N,)`` float32 summed forward-backward inconsistency
-        (zeros without ``reverse_flows``) for the ``N`` hole pixels of frame ``start`` in
-        ``np.nonzero`` order.
+        reverse_flows: The fields the other way; when given, the forward-backward inconsistency
+            ``|flow(p) + reverse(p + flow(p))|`` (pixels) is summed over each chain's steps. It
+            does not change ``values`` or ``distances``.
     """
     count, height, width = hole_levels.shape[:3]
-    rows, cols = np.nonzero(hole_levels[start, :, :, 0])
+    starts, rows, cols = holes
     values = np.zeros((rows.size, 3), dtype=np.float32)
     distances = np.zeros(rows.size, dtype=np.int64)
     inconsistency = np.zeros(rows.size, dtype=np.float32)
     chain_error = np.zeros(rows.size, dtype=np.float32)
     active = np.arange(rows.size)
     x, y = cols.astype(np.float32), rows.astype(np.float32)
-    current = start
+    current = starts.copy()
+    # The field leaving frame c is flows[c] forward and flows[c - 1] backward; the field coming
+    # back from target g is reverse[g - 1] after a forward step and reverse[g] after a backward.
+    leaving, returning = (0, -1) if step > 0 else (-1, 0)
     for distance in range(1, max_distance + 1):
         target = current + step
-        if target < 0 or target >= count or active.size == 0:
+        on_clip = (target >= 0) & (target < count)
+        if not on_clip.all():
+            active, x, y, target = active[on_clip], x[on_clip], y[on_clip], target[on_clip]
+            current = current[on_clip]
+            if reverse_flows is not None:
+                chain_error = chain_error[on_clip]
+        if active.size == 0:
             break
-        motion = _bilinear(flows[current], x, y)
+        motion = _bilinear(flows, current + leaving, x, y)
         x, y = x + motion[:, 0], y + motion[:, 1]
         inside = (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
-        active, x, y = active[inside], x[inside], y[inside]
+        active, x, y, target = active[inside], x[inside], y[inside], target[inside]
         if reverse_flows is not None:
-            back = _bilinear(reverse_flows[target], x, y)
+            back = _bilinear(reverse_flows, target + returning, x, y)
             chain_error = chain_error[inside] + np.hypot(
                 motion[inside, 0] + back[:, 0], motion[inside, 1] + back[:, 1]
             )
-        hole_level = _bilinear(hole_levels[target], x, y)[:, 0]
+        hole_level = _bilinear(hole_levels, target, x, y)[:, 0]
         landed = hole_level < KNOWN_THRESHOLD
-        values[active[landed]] = _bilinear(frames[target], x[landed], y[landed])
+        values[active[landed]] = _bilinear(frames, target[landed], x[landed], y[landed])
         distances[active[landed]] = distance
         if reverse_flows is not None:
             inconsistency[active[landed]] = chain_error[landed]
             chain_error = chain_error[~landed]
         active, x, y = active[~landed], x[~landed], y[~landed]
-        current = target
-    return values, distances, inconsistency
+        current = target[~landed]
+    return Chains(values, distances, inconsistency)
 
 
 def _resolve_options(max_distance: int | None, fallback: str, frames: int) -> int:
@@ -310,14 +309,28 @@ def propagation_confidence(
     return np.where(total > 0, mean * agreement, 0.0).astype(np.float32)
 
 
-def _flow_guided(
+@dataclass
+class Propagation:
+    """What ``propagate`` returns: the fill, its statistics, and on request the maps and the
+    completed flow fields (``ClipFlows``, for temporal fusion to reuse)."""
+
+    restored: torch.Tensor
+    info: dict[str, Any]
+    maps: PropagationMaps | None = None
+    flows: ClipFlows | None = None
+
+
+def propagate(
     video: torch.Tensor,
     mask: torch.Tensor,
-    max_distance: int | None,
-    fallback: str,
-    with_maps: bool,
-) -> tuple[torch.Tensor, dict[str, Any], PropagationMaps | None]:
-    """``flow_guided_with_info`` plus, when ``with_maps``, the ``PropagationMaps``."""
+    *,
+    max_distance: int | None = None,
+    fallback: str = "telea",
+    with_maps: bool = False,
+    keep_flows: bool = False,
+) -> Propagation:
+    """The four steps of the module docstring on a checked video and mask (the engine's entry;
+    ``flow_guided_with_info`` and ``flow_guided_with_maps`` are its public boundaries)."""
     frames_count = video.shape[0]
     max_distance = _resolve_options(max_distance, fallback, frames_count)
 
@@ -328,14 +341,15 @@ def _flow_guided(
     distance_map = np.zeros(map_shape, dtype=np.float32)
     confidence_map = np.zeros(map_shape, dtype=np.float32)
 
-    def maps() -> PropagationMaps | None:
-        if not with_maps:
-            return None
-        return PropagationMaps(
-            torch.from_numpy(reached_map),
-            torch.from_numpy(distance_map),
-            torch.from_numpy(confidence_map),
-        )
+    def result(restored: torch.Tensor, info: dict[str, Any], flows: ClipFlows | None):
+        maps = None
+        if with_maps:
+            maps = PropagationMaps(
+                torch.from_numpy(reached_map),
+                torch.from_numpy(distance_map),
+                torch.from_numpy(confidence_map),
+            )
+        return Propagation(restored, info, maps, flows if keep_flows else None)
 
     if not holes.any():
         info = {
@@ -344,72 +358,75 @@ def _flow_guided(
             "fallback_fraction": 0.0,
             "mean_distance": 0.0,
         }
-        return composite_holes(video, mask, frames), info, maps()
-    frames_uint8 = video_to_uint8(video)
+        return result(composite_holes(video, mask, frames), info, None)
+    frames_uint8 = np.clip(np.rint(frames * 255.0), 0, 255).astype(np.uint8)
     # Telea-filled frames give DIS plausible texture instead of hard hole edges.
-    prefilled = (
-        opencv_inpaint_frames(frames_uint8, holes, 3, cv2.INPAINT_TELEA) * 255.0 + 0.5
-    ).astype(np.uint8)
-    gray = np.stack([cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in prefilled])
-    forward, backward = compute_flows(gray)
-
+    gray = np.empty(holes.shape, dtype=np.uint8)
+    for index, (frame, hole) in enumerate(zip(frames_uint8, holes, strict=True)):
+        if hole.any():
+            frame = cv2.inpaint(frame, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+        gray[index] = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    del frames_uint8
     kernel = cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (2 * FLOW_BORDER_DILATION + 1, 2 * FLOW_BORDER_DILATION + 1)
     )
     grown = np.stack([cv2.dilate(hole.astype(np.uint8), kernel) > 0 for hole in holes])
-    # A field is unreliable where either of its two frames has a hole.
-    forward = [laplace_fill(forward[t], grown[t] | grown[t + 1]) for t in range(frames_count - 1)]
-    # Indexed by source frame: backward_by_frame[t] maps t to t - 1 (entry 0 is never used).
-    backward_by_frame = [np.zeros_like(frames[0, :, :, :2])] + [
-        laplace_fill(backward[t], grown[t] | grown[t + 1]) for t in range(frames_count - 1)
-    ]
+    flows = complete_flows(*compute_flows(gray), grown, CompletionCache())
+
     # The reverse of each chain step, for the forward-backward check (None: not computed).
-    reverse_of_forward = backward_by_frame if with_maps else None
-    reverse_of_backward = forward if with_maps else None
-
     hole_levels = holes[..., None].astype(np.float32)
+    where = np.nonzero(holes)
+    ahead = follow_chains(
+        frames,
+        hole_levels,
+        where,
+        flows.forward,
+        1,
+        max_distance,
+        flows.backward if with_maps else None,
+    )
+    behind = follow_chains(
+        frames,
+        hole_levels,
+        where,
+        flows.backward,
+        -1,
+        max_distance,
+        flows.forward if with_maps else None,
+    )
+    ahead_weight = np.where(ahead.distances > 0, 1.0 / np.maximum(ahead.distances, 1), 0.0)
+    behind_weight = np.where(behind.distances > 0, 1.0 / np.maximum(behind.distances, 1), 0.0)
+    total = ahead_weight + behind_weight
+    found = total > 0
+    weighted_sum = ahead.values * ahead_weight[:, None] + behind.values * behind_weight[:, None]
     filled = frames.copy()
+    frame_of, rows, cols = where
+    filled[frame_of[found], rows[found], cols[found]] = weighted_sum[found] / total[found, None]
     remaining = np.zeros_like(holes)
-    propagated_count, distance_sum = 0, 0.0
-    for index in range(frames_count):
-        if not holes[index].any():
-            continue
-        rows, cols = np.nonzero(holes[index])
-        ahead, ahead_distance, ahead_error = _propagate(
-            frames, hole_levels, forward, index, 1, max_distance, reverse_of_forward
+    remaining[frame_of[~found], rows[~found], cols[~found]] = True
+    propagated_count = int(found.sum())
+    nearest = np.where(
+        (ahead.distances > 0) & (behind.distances > 0),
+        np.minimum(ahead.distances, behind.distances),
+        np.maximum(ahead.distances, behind.distances),
+    )
+    distance_sum = float(nearest[found].sum())
+    if with_maps:
+        reached_map[frame_of, 0, rows, cols] = found
+        distance_map[frame_of, 0, rows, cols] = nearest
+        confidence_map[frame_of, 0, rows, cols] = propagation_confidence(
+            ahead.values,
+            ahead.distances,
+            ahead.inconsistency,
+            behind.values,
+            behind.distances,
+            behind.inconsistency,
         )
-        behind, behind_distance, behind_error = _propagate(
-            frames, hole_levels, backward_by_frame, index, -1, max_distance, reverse_of_backward
-        )
-        ahead_weight = np.where(ahead_distance > 0, 1.0 / np.maximum(ahead_distance, 1), 0.0)
-        behind_weight = np.where(behind_distance > 0, 1.0 / np.maximum(behind_distance, 1), 0.0)
-        total = ahead_weight + behind_weight
-        found = total > 0
-        weighted_sum = ahead * ahead_weight[:, None] + behind * behind_weight[:, None]
-        filled[index, rows[found], cols[found]] = weighted_sum[found] / total[found, None]
-        remaining[index, rows[~found], cols[~found]] = True
-        propagated_count += int(found.sum())
-        nearest = np.where(
-            (ahead_distance > 0) & (behind_distance > 0),
-            np.minimum(ahead_distance, behind_distance),
-            np.maximum(ahead_distance, behind_distance),
-        )
-        distance_sum += float(nearest[found].sum())
-        if with_maps:
-            reached_map[index, 0, rows, cols] = found
-            distance_map[index, 0, rows, cols] = nearest
-            confidence_map[index, 0, rows, cols] = propagation_confidence(
-                ahead, ahead_distance, ahead_error, behind, behind_distance, behind_error
-            )
 
-    if remaining.any():
-        spatial = opencv_inpaint_frames(
-            np.clip(np.rint(filled * 255.0), 0, 255).astype(np.uint8),
-            remaining,
-            3,
-            FALLBACKS[fallback],
-        )
-        filled = np.where(remaining[..., None], spatial, filled)
+    for index in np.nonzero(remaining.any(axis=(1, 2)))[0]:
+        frame = np.clip(np.rint(filled[index] * 255.0), 0, 255).astype(np.uint8)
+        spatial = cv2.inpaint(frame, remaining[index].astype(np.uint8), 3, FALLBACKS[fallback])
+        filled[index][remaining[index]] = spatial[remaining[index]].astype(np.float32) / 255.0
 
     hole_pixels = int(holes.sum())
     info = {
@@ -418,7 +435,10 @@ def _flow_guided(
         "fallback_fraction": (hole_pixels - propagated_count) / hole_pixels if hole_pixels else 0.0,
         "mean_distance": distance_sum / propagated_count if propagated_count else 0.0,
     }
-    return composite_holes(video, mask, filled), info, maps()
+    # Known pixels are the input's already (``filled`` started as its copy); holes are clipped.
+    filled[holes] = np.clip(filled[holes], 0.0, 1.0)
+    restored = torch.from_numpy(filled).permute(0, 3, 1, 2).contiguous()
+    return result(restored, info, flows)
 
 
 @boundary(mask=True)
@@ -451,8 +471,8 @@ def flow_guided_with_info(
     Raises:
         ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
     """
-    restored, info, _ = _flow_guided(video, mask, max_distance, fallback, with_maps=False)
-    return restored, info
+    run = propagate(video, mask, max_distance=max_distance, fallback=fallback)
+    return run.restored, run.info
 
 
 @boundary(mask=True)
@@ -481,7 +501,8 @@ def flow_guided_with_maps(
     Raises:
         ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
     """
-    return _flow_guided(video, mask, max_distance, fallback, with_maps=True)
+    run = propagate(video, mask, max_distance=max_distance, fallback=fallback, with_maps=True)
+    return run.restored, run.info, run.maps
 
 
 @boundary(mask=True)

@@ -63,7 +63,8 @@ from restore.errors import InputError
 from restore.fit import FitConfig, FitProgress
 from restore.methods.base import MethodResult
 from restore.methods.classical_inpaint import telea
-from restore.methods.flow_propagation import PropagationMaps, flow_guided_with_maps, laplace_fill
+from restore.methods.flow_cache import ClipFlows
+from restore.methods.flow_propagation import PropagationMaps, laplace_fill, propagate
 from restore.methods.neural import fit_and_decode
 from restore.methods.spec import resolve_options
 from restore.methods.temporal_fusion import fuse_temporal
@@ -108,9 +109,14 @@ class HybridOptions:
     # into known pixels of the encoder's input; their loss uses the truth, so the network learns
     # to fill from context. Validation and real holes stay out of the loss as before.
     synthetic_holes: bool = False
+    # Which flow fields temporal fusion warps with: "fusion" reuses each view's propagation
+    # fields (completed inside the holes; no DIS field is computed after propagation); "none"
+    # computes new DIS fields on the current fill at every pass (docs/propagation-speed.md)
+    flow_reuse: str = "fusion"
 
 
 NETWORKS = ("fit", "none")
+FLOW_REUSE = ("fusion", "none")
 
 HYBRID_OPTIONS: dict[str, Any] = {"model": "hnerv", **dataclasses.asdict(HybridOptions())}
 """What a ``hybrid:key=value`` spec may set: ``HybridOptions``' fields and the fitted ``model``."""
@@ -139,6 +145,10 @@ def check_options(options: HybridOptions) -> HybridOptions:
         raise InputError(f"temporal_passes must be an integer >= 0, got {passes!r}")
     if options.network not in NETWORKS:
         raise InputError(f"network must be one of {', '.join(NETWORKS)}, got {options.network!r}")
+    if options.flow_reuse not in FLOW_REUSE:
+        raise InputError(
+            f"flow_reuse must be one of {', '.join(FLOW_REUSE)}, got {options.flow_reuse!r}"
+        )
     return options
 
 
@@ -365,6 +375,7 @@ class FusionCheck:
     filled: torch.Tensor  # (T, 3, H, W)
     mask: torch.Tensor  # (T, 1, H, W) real and validation holes
     held_out: torch.Tensor  # (T, 1, H, W) validation pixels
+    flows: ClipFlows | None = None  # the fields to fuse ``filled`` with (None: new DIS fields)
 
     def error(self, fill: torch.Tensor, truth: torch.Tensor) -> float:
         return held_out_mse(fill, truth, self.held_out)
@@ -383,6 +394,7 @@ def fuse_holes(
     *,
     frames: torch.Tensor,
     check: FusionCheck | None = None,
+    flows: ClipFlows | None = None,
     deadline: Deadline | None = None,
     pass_seconds: float = 0.0,
     should_stop: Callable[[], bool] | None = None,
@@ -390,7 +402,8 @@ def fuse_holes(
     """Step 7: steadies the holes of ``restored`` by flow-compensated temporal fusion.
 
     Each pass averages every hole pixel with its two flow-warped neighbours
-    (``fuse_temporal``, flow computed on the current fill) and puts the known pixels back.
+    (``fuse_temporal``) and puts the known pixels back. The flow is ``flows`` (the
+    propagation's, reused by every pass), or without it computed on the current fill.
 
     Args:
         restored: ``(T, 3, H, W)`` filled clip (known pixels are the input's).
@@ -399,6 +412,7 @@ def fuse_holes(
         frames: ``(T, 3, H, W)`` the input (known pixels, and the truth on validation pixels).
         check: A pass is kept only if the same pass over ``check.filled`` lowers its error on
             the validation pixels; None keeps every pass.
+        flows: The fields to fuse ``restored`` with (None: DIS fields of the current fill).
         deadline: A pass starts only if the last one's duration (before the first:
             ``pass_seconds``) still fits before it.
         pass_seconds: Expected seconds of the first pass.
@@ -419,13 +433,15 @@ def fuse_holes(
         if should_stop is not None and should_stop():
             break
         if check is not None:
-            fused = fuse_temporal.unchecked(trial_fill, FUSION_SIGMA)
+            fused = fuse_temporal.unchecked(
+                trial_fill, FUSION_SIGMA, flows=check.flows, where=check.mask
+            )
             trial = composite.unchecked(fused, frames, check.mask)
             trial_error = check.error(trial, frames)
             if not trial_error < error:
                 break
             trial_fill, error = trial, trial_error
-        fused = fuse_temporal.unchecked(restored, FUSION_SIGMA)
+        fused = fuse_temporal.unchecked(restored, FUSION_SIGMA, flows=flows, where=mask)
         restored = composite.unchecked(fused, frames, mask)
         kept += 1
         pass_seconds = time.perf_counter() - started
@@ -494,6 +510,7 @@ class HoleView:
     propagated: torch.Tensor  # flow-guided fill (spatial fallback where unreached)
     maps: PropagationMaps  # how sure the propagation is, per hole pixel
     statistics: dict[str, Any]  # the propagation's info (fractions reached, mean distance)
+    flows: ClipFlows | None = None  # the propagation's completed fields, kept for fusion
     network: torch.Tensor | None = None  # what fills the network's slot (step 3)
     filled: torch.Tensor | None = None  # the blend of the candidates, known pixels exact (5-6)
     _telea: torch.Tensor | None = None
@@ -539,10 +556,15 @@ def propagate_views(frames: torch.Tensor, mask: torch.Tensor, options: HybridOpt
     started = time.perf_counter()
 
     def view(holes: torch.Tensor) -> HoleView:
-        propagated, statistics, maps = flow_guided_with_maps.unchecked(
-            frames, holes, max_distance=options.max_distance, fallback=options.fallback
+        run = propagate(
+            frames,
+            holes,
+            max_distance=options.max_distance,
+            fallback=options.fallback,
+            with_maps=True,
+            keep_flows=options.flow_reuse == "fusion",
         )
-        return HoleView(frames, holes, propagated, maps, statistics)
+        return HoleView(frames, holes, run.restored, run.maps, run.info, run.flows)
 
     real = view(mask)
     if options.validation:
@@ -779,10 +801,16 @@ def hybrid_inpaint(
         options.temporal_passes,
         frames=frames,
         check=(
-            FusionCheck(clip.validation.filled, clip.validation.mask, clip.held_out)
+            FusionCheck(
+                clip.validation.filled,
+                clip.validation.mask,
+                clip.held_out,
+                clip.validation.flows,
+            )
             if shares is not None
             else None
         ),
+        flows=clip.real.flows,
         deadline=plan.fusion,
         pass_seconds=plan.pass_seconds,
         should_stop=should_stop,

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from masks.checks import boundary, fail
+from restore.methods.flow_cache import ClipFlows
 
 FB_SCALE = 1.0  # pixels of forward-backward flow error for a weight factor 1/e
 COLOUR_SCALE = 1.0  # local RMS difference, in units of the input sigma, for a factor 1/e
@@ -54,6 +55,8 @@ def fuse_temporal(
     radius: int = RADIUS,
     fb_scale: float = FB_SCALE,
     colour_scale: float = COLOUR_SCALE,
+    flows: ClipFlows | None = None,
+    where: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Averages every frame with its flow-warped neighbours where they agree with it.
 
@@ -63,14 +66,23 @@ def fuse_temporal(
         radius: Neighbours on each side (0 returns ``video`` unchanged).
         fb_scale: Forward-backward flow error, in pixels, for a weight factor 1/e.
         colour_scale: Local RMS difference to the frame, in units of ``sigma``, for 1/e.
+        flows: Fields to warp with instead of DIS fields computed on ``video`` (the hybrid
+            passes its propagation's completed flows, ``ClipFlows``); radius 1 only.
+        where: ``(T, 1, H, W)``, nonzero where the fused value is wanted (a fill's holes); the
+            work is limited to the box around each frame's ``where`` pixels, and other pixels
+            keep ``video``'s value. The values inside ``where`` are the same as without it.
 
     Returns:
         ``(T, 3, H, W)`` float32 in [0, 1].
     """
     if isinstance(radius, bool) or not isinstance(radius, int) or radius < 0:
         raise fail("radius", "an integer >= 0 (frames on each side)", repr(radius))
+    if flows is not None and radius != 1:
+        raise fail("radius", "1 when flows are given (they join neighbouring frames)", radius)
     if not sigma > 0 or radius == 0 or video.shape[0] < 2:
         return video.clone()
+    if flows is not None or where is not None:
+        return _fuse_where(video, sigma, fb_scale, colour_scale, flows, where)
     frames = video.permute(0, 2, 3, 1).contiguous().numpy()  # (T, H, W, 3)
     count, height, width = frames.shape[:3]
     gray = [_gray_uint8(frame) for frame in frames]
@@ -97,4 +109,64 @@ def fuse_temporal(
                 total[target] += trust * warped
                 weight[target] += trust
     fused = (total / weight).astype(np.float32)
+    return torch.from_numpy(fused).permute(0, 3, 1, 2).clamp(0.0, 1.0).contiguous()
+
+
+def _fuse_where(
+    video: torch.Tensor,
+    sigma: float,
+    fb_scale: float,
+    colour_scale: float,
+    flows: ClipFlows | None,
+    where: torch.Tensor | None,
+) -> torch.Tensor:
+    """``fuse_temporal`` with radius 1, frame by frame, at the pixels of ``where`` only.
+
+    A neighbour's contribution to a pixel depends only on the pixel's own flow vector and on the
+    colour difference averaged over its ``WINDOW`` box, so warping just the pixels within half a
+    window of ``where`` (``cv2.remap`` on a list of positions) gives the pixels of ``where`` the
+    values of the whole-frame computation with the same flows, at a cost that follows the holes'
+    area instead of the frame's.
+    """
+    frames = video.permute(0, 2, 3, 1).contiguous().numpy()  # (T, H, W, 3)
+    count, height, width = frames.shape[:3]
+    wanted = np.ones((count, height, width), dtype=bool)
+    if where is not None:
+        wanted = where[:, 0].numpy() > 0.5
+    if flows is None:
+        gray = [_gray_uint8(frame) for frame in frames]
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        forward = [dis.calc(gray[t], gray[t + 1], None) for t in range(count - 1)]
+        backward = [dis.calc(gray[t + 1], gray[t], None) for t in range(count - 1)]
+        flows = ClipFlows(np.stack(forward), np.stack(backward))
+    colour_limit = (colour_scale * sigma) ** 2
+    window = np.ones((WINDOW, WINDOW), dtype=np.uint8)
+    fused = frames.copy()
+    for target in range(count):
+        if not wanted[target].any():
+            continue
+        # The pixels whose colour difference the window average of a wanted pixel reads.
+        near = cv2.dilate(wanted[target].astype(np.uint8), window) > 0
+        rows, cols = np.nonzero(near)
+        positions = (cols.astype(np.float32)[:, None], rows.astype(np.float32)[:, None])
+        own = frames[target, rows, cols]
+        total = own.astype(np.float64)
+        weight = np.ones((rows.size, 1))
+        difference_image = np.zeros((height, width), dtype=np.float32)
+        # Same order as the whole-clip loop: the earlier neighbour first.
+        for source in (target - 1, target + 1):
+            if not 0 <= source < count:
+                continue
+            flow = flows.towards(target, source)[rows, cols][:, None, :]  # (N, 1, 2)
+            reverse = flows.towards(source, target)
+            warped = _warp(frames[source], flow, positions)[:, 0]
+            returned = _warp(reverse, flow, positions)[:, 0]
+            fb_error = np.square(flow[:, 0] + returned).sum(axis=-1)
+            difference_image[rows, cols] = np.square(warped - own).mean(axis=-1)
+            local = cv2.blur(difference_image, (WINDOW, WINDOW))[rows, cols]
+            trust = np.exp(-fb_error / fb_scale**2 - local / colour_limit)[..., None]
+            total += trust * warped
+            weight += trust
+        inside = wanted[target, rows, cols, None]
+        fused[target, rows, cols] = np.where(inside, (total / weight).astype(np.float32), own)
     return torch.from_numpy(fused).permute(0, 3, 1, 2).clamp(0.0, 1.0).contiguous()
