@@ -179,7 +179,7 @@ def _run(job) -> None:
     method = get_method(job.config.method)
     if method.neural:
         typer.echo(f"device: {describe_device(pick_device(job.config.device))}", err=True)
-    _print_plan(job)
+    _print_plan(job, method)
     on_progress, close = _progress_bar()
     on_frames, close_frames = _frames_bar()
     try:
@@ -190,6 +190,7 @@ def _run(job) -> None:
                 typer.echo(f"note: {n}", err=True) for n in prepared.notes
             ],
             on_frames=on_frames,
+            method=method,
         )
     finally:
         close()
@@ -197,14 +198,14 @@ def _run(job) -> None:
     _print_report(report)
 
 
-def _print_plan(job) -> None:
+def _print_plan(job, method) -> None:
     """The job's phases before it runs (``restore.estimate``), and a warning when its time
     budget cannot cover the phases that are not the fit."""
     from restore.estimate import estimate_job
     from restore.io.streaming import probe_video
 
     info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    estimate = estimate_job(job, info.num_frames, info.height, info.width)
+    estimate = estimate_job(job, info.num_frames, info.height, info.width, method=method)
     typer.echo(f"plan: {estimate.describe()}", err=True)
     too_small = estimate.budget_too_small()
     if too_small:

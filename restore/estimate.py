@@ -19,7 +19,7 @@ from restore.device import pick_device
 from restore.fit import FitPlan, format_duration, plan_epochs
 from restore.fit.plan import estimate_step_seconds, forward_macs
 from restore.job import Job
-from restore.methods import get_method
+from restore.methods import Method, get_method
 from restore.models import MODELS, choose_strides, create_model, padded_size
 from restore.resolution import resolve_work_size
 
@@ -161,6 +161,7 @@ def estimate_job(
     height: int,
     width: int,
     measured_step_seconds: float | None = None,
+    method: Method | None = None,
 ) -> JobEstimate:
     """Every phase of ``job`` on a clip of ``frames`` frames of ``width`` x ``height``.
 
@@ -174,10 +175,11 @@ def estimate_job(
         frames, height, width: the clip after trimming and resizing (nothing is decoded).
         measured_step_seconds: seconds per step that an earlier run of the same shape measured
             on this machine; None estimates them from the model.
+        method: the job's method if looked up already (``restore.methods.get_method``).
     """
     config = job.config
     megapixels = frames * height * width / 1e6
-    method = get_method(config.method)
+    method = method or get_method(config.method)
     phases = {"reading": READING_SECONDS_PER_MEGAPIXEL * megapixels}
     finish = finishing_seconds(job, frames, height, width)
     fits, passes = method.neural, 0

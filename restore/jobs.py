@@ -117,6 +117,7 @@ def run_job(
     on_prepared: Callable[[PreparedInput], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
     on_frames: Callable[[int, int], None] | None = None,
+    method: Method | None = None,
 ) -> JobReport:
     """Run one job end to end and write its outputs atomically (`restore.outputs`).
 
@@ -141,7 +142,9 @@ def run_job(
         raise InputError(
             "--mask: expected boxes|center|objects:<sequence>|PATH to inpaint, got none"
         )
-    method = get_method(job.config.method)  # once: the chunk planner and the engine share it
+    # Once: the chunk planner and the engine share it (a front end that planned the job passes
+    # the method it looked up).
+    method = method or get_method(job.config.method)
     chunked, info = wants_chunks(job, neural=method.neural)
     if chunked:
         return run_chunked(

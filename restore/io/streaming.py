@@ -288,6 +288,11 @@ class VideoWriter:
         check_video(frames, "frames", values=False)
         if not bool(torch.isfinite(frames).all()):
             raise InputError("frames: expected finite values in [0, 1], got NaN or infinity")
+        self.write_checked(frames)
+
+    def write_checked(self, frames: Tensor) -> None:
+        """``write`` for frames already checked (``write_video`` checks before it opens the
+        file, so that a bad clip leaves nothing behind)."""
         height, width = int(frames.shape[2]), int(frames.shape[3])
         if self._stream is None:
             stream = self._container.add_stream(

@@ -61,7 +61,7 @@ def write_video(path: str | os.PathLike[str], frames: Tensor, fps: float, *, crf
     # One encoder for whole clips and streamed chunks: `VideoWriter` converts frame by frame, so a
     # long video never exists as a whole uint8 copy, and renames atomically when complete.
     with VideoWriter(destination, fps, crf=crf) as writer:
-        writer.write(frames)
+        writer.write_checked(frames)
     return destination
 
 
