@@ -223,6 +223,36 @@ def davis(
         raise typer.Exit(1)
 
 
+@app.command("track")
+def track_command(
+    root: Annotated[
+        Path, typer.Option(help="DAVIS root (JPEGImages/480p/<seq>, Annotations/480p/<seq>).")
+    ],
+    sequences: Annotated[
+        str | None, typer.Option(help="Comma-separated sequences; default: all of the root.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder: tracking.csv goes here.")] = Path(
+        "runs/track"
+    ),
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Track each sequence's object from its first annotation; score J, coverage, area."""
+    from evaluation.tracking import evaluate_tracking, format_table, write_csv
+
+    with _Errors(debug):
+
+        def on_sequence(score) -> None:
+            typer.echo(
+                f"{score.sequence}: J {score.j:.1f}, coverage {score.coverage:.3f}, "
+                f"area {score.area_ratio:.2f}x, {score.seconds_per_frame:.3f} s/frame",
+                err=True,
+            )
+
+        scores = evaluate_tracking(root, _split(sequences), on_sequence=on_sequence)
+        typer.echo(format_table(scores))
+        typer.echo(f"csv: {write_csv(out / 'tracking.csv', scores)}", err=True)
+
+
 @app.command("report")
 def report_command(
     out: Annotated[Path, typer.Argument(help="The --out folder of `restore eval davis`.")],

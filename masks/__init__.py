@@ -9,6 +9,7 @@ OpenCV, kornia and the standard library; `restore`, `apps` and `evaluation` buil
 - `user`: masks from a folder of images, one image or a video; threshold, invert, dilate, checks.
 - `noise`: Gaussian, salt-and-pepper and NeRV's impulse noises, with masks of the hit pixels.
 - `preview`: tinted overlays, masked fraction, and a warning for holes no frame uncovers.
+- `track`: `track_mask`, one frame's object mask tracked over the clip; `dilate_for_removal`.
 - `spec`: `make_mask`, from a `--mask` string to a tensor.
 - `corrupt`: the one way to build a method's input from a clip (holes or noise).
 - `checks`: the project's one family of boundary checks (`check_video`, `check_mask`, ...).
@@ -37,6 +38,7 @@ from masks.objects import (
 )
 from masks.preview import check_propagation, masked_fraction, never_visible_fraction, overlay
 from masks.spec import SYNTHETIC_MASKS, is_synthetic, make_mask
+from masks.track import TrackOptions, dilate_for_removal, track_mask
 from masks.user import load_mask, validate_mask
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "DAVIS_SEQUENCES",
     "IMPULSE_KINDS",
     "SYNTHETIC_MASKS",
+    "TrackOptions",
     "CorruptedInput",
     "InputError",
     "check_mask",
@@ -63,6 +66,7 @@ __all__ = [
     "check_propagation",
     "default_box_size",
     "default_object_source",
+    "dilate_for_removal",
     "dilate_mask",
     "load_davis_annotations",
     "load_mask",
@@ -72,6 +76,7 @@ __all__ = [
     "object_masks",
     "overlay",
     "parse_noise_spec",
+    "track_mask",
     "ping_pong_indices",
     "validate_mask",
 ]

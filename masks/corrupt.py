@@ -23,6 +23,7 @@ from masks.errors import InputError
 from masks.noise import add_noise, parse_noise_spec
 from masks.preview import propagation_warning
 from masks.spec import is_synthetic, make_mask
+from masks.track import dilate_for_removal, track_mask
 
 
 @dataclass
@@ -50,6 +51,7 @@ def corrupt(
     invert: bool = False,
     dilate: int = 0,
     resize: bool = False,
+    track: bool = False,
     chunk: bool = False,
 ) -> CorruptedInput:
     """Builds the corrupted input of a clip: holes (``mask``), or noise (``noise``), or neither.
@@ -63,6 +65,10 @@ def corrupt(
         seed: Seed of the noise generator.
         box_size, davis_root, resolution, threshold, invert, dilate, resize: passed to
             ``make_mask`` (see there).
+        track: ``mask`` is a path whose first image marks an object on the clip's first frame:
+            the object is tracked over the clip (``masks.track_mask``) and each frame's hole is
+            the tracked object grown by the removal margin (``dilate_for_removal``) and by
+            ``dilate``.
         chunk: ``frames`` (and a tensor ``mask``) are one chunk of a longer clip
             (`restore.streamed`): a chunk may have no hole, and whether a hole is ever
             uncovered is a property of the whole clip, so neither is checked or noted here. The
@@ -92,6 +98,8 @@ def corrupt(
         raise InputError("--noise-mask needs --add-noise (the hit pixels must be known)")
     if mask is None:
         return CorruptedInput(frames, None, False, "as given")
+    if track and (not isinstance(mask, str) or is_synthetic(mask)):
+        raise fail("--track", "a mask file or folder (its first image is tracked)", repr(mask))
     notes: list[str] = []
     if isinstance(mask, torch.Tensor):
         check_mask(mask, frames)  # a spec's mask is made to the clip's size by make_mask
@@ -108,12 +116,15 @@ def corrupt(
                 davis_root=davis_root,
                 threshold=threshold,
                 invert=invert,
-                dilate=dilate,
+                dilate=0 if track else dilate,  # tracking starts from the object's own edge
                 resize=resize,
                 resolution=resolution,
             )
         notes += [str(w.message) for w in caught]
         synthetic, description = is_synthetic(mask), f"mask {mask}"
+        if track:
+            holes = tracked_holes(frames, holes, dilate)
+            description = f"mask {mask}, tracked from the first frame"
     holes = (holes > 0.5).to(frames.dtype)
     if not chunk and not bool(holes.any()):
         raise InputError("mask: expected at least one missing pixel, got an empty mask")
@@ -122,3 +133,11 @@ def corrupt(
     if warning:
         notes.append(warning)
     return CorruptedInput(frames * (1 - holes), holes, synthetic, description, notes)
+
+
+def tracked_holes(frames: torch.Tensor, loaded: torch.Tensor, dilate: int) -> torch.Tensor:
+    """The holes of a tracked user mask: the object of its first frame tracked over the clip,
+    grown by the removal margin (``dilate_for_removal``) and then by ``dilate`` pixels."""
+    tracked = track_mask(frames, loaded[0, 0])
+    grown = dilate_for_removal(tracked)
+    return dilate_for_removal(grown, dilate) if dilate else grown

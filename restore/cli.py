@@ -1,4 +1,5 @@
-"""The engine's commands of the ``restore`` console script: inpaint, denoise, demo, methods.
+"""The engine's commands of the ``restore`` console script: inpaint, denoise, track, demo,
+methods.
 
 This typer app knows only the engine. The console script (``apps.console``) mounts it beside
 ``restore eval`` (``evaluation.cli``) and ``restore app`` (``apps.cli``). Bad input ends with a
@@ -288,6 +289,12 @@ def inpaint(
     mask_invert: Annotated[bool, typer.Option(help="User mask: holes are dark.")] = False,
     mask_dilate: Annotated[int, typer.Option(help="Grow holes by N px.")] = 0,
     mask_resize: Annotated[bool, typer.Option(help="Rescale a user mask of another size.")] = False,
+    mask_track: Annotated[
+        bool,
+        typer.Option(
+            "--track", help="The mask's first image marks an object on frame 1: follow it."
+        ),
+    ] = False,
     davis_root: Annotated[
         Path | None, typer.Option(help="DAVIS root for objects:<sequence> masks.")
     ] = None,
@@ -378,6 +385,65 @@ def demo(
             preview=True,
         )
         _run(job)
+
+
+@app.command()
+def track(
+    video: Annotated[Path, typer.Argument(help="Video file or folder of frames.")],
+    first_mask: Annotated[
+        Path, typer.Argument(help="Mask image of the object on the annotated frame (white).")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the masks and overlay.mp4.")
+    ],
+    frame: Annotated[int, typer.Option(help="The frame the mask marks (after --start).")] = 0,
+    mask_threshold: Annotated[
+        float, typer.Option(help="Gray level (0-1) above which a pixel is the object.")
+    ] = 0.5,
+    mask_invert: Annotated[bool, typer.Option(help="The object is dark.")] = False,
+    mask_resize: Annotated[bool, typer.Option(help="Rescale a mask of another size.")] = False,
+    start: Annotated[int, typer.Option(help="Skip this many frames first.")] = 0,
+    max_frames: Annotated[int | None, typer.Option(help="Use at most this many frames.")] = None,
+    resize: Annotated[str | None, typer.Option(help="Work at WxH, e.g. 432x240.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Follow the object of one frame's mask over the clip: a mask PNG per frame (object 255)
+    and overlay.mp4 (the masks tinted over the frames) to check them."""
+    import warnings
+
+    from masks import MaskWarning, load_mask, overlay, track_mask
+    from restore.io import parse_resize, read_video, write_video
+    from restore.io.writing import write_mask_frames
+
+    with ExitOnBadInput(debug):
+        clip = read_video(
+            video,
+            start=start,
+            max_frames=max_frames,
+            resize=parse_resize(resize) if resize else None,
+        )
+        count, _, height, width = clip.frames.shape
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MaskWarning)  # an empty mask fails in track_mask
+            first = load_mask(
+                first_mask,
+                1,
+                height,
+                width,
+                threshold=mask_threshold,
+                invert=mask_invert,
+                resize=mask_resize,
+            )
+        on_frames, close = _frames_bar()
+        try:
+            tracked = track_mask(clip.frames, first[0, 0], frame_index=frame, progress=on_frames)
+        finally:
+            close()
+        files = write_mask_frames(output, tracked)
+        preview = write_video(output / "overlay.mp4", overlay(clip.frames, tracked), clip.fps)
+        typer.echo(f"masks: {len(files)} PNGs in {output}")
+        typer.echo(f"overlay: {preview}")
+        typer.echo(f"restore with: restore inpaint {video} --mask {output} --mask-dilate N")
 
 
 @app.command("methods")

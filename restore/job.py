@@ -35,6 +35,7 @@ class Job:
     mask_invert: bool = False
     mask_dilate: int = 0
     mask_resize: bool = False
+    mask_track: bool = False  # the mask's first image marks an object, tracked over the clip
     davis_root: Path | None = None  # for objects:<sequence> masks
     add_noise: str | None = None  # denoise: "kind[:level]" synthetic noise on a clean clip
     noise_mask: bool = False  # denoise with impulse noise: treat the hit pixels as holes

@@ -54,6 +54,7 @@ def prepare_input(job: Job) -> PreparedInput:
         invert=job.mask_invert,
         dilate=job.mask_dilate,
         resize=job.mask_resize,
+        track=job.mask_track,
     )
     notes = list(corrupted.notes)
     height, width = video.frames.shape[2:]

@@ -323,6 +323,11 @@ def run_chunked(
         raise InputError("--save-model: a chunked run fits one model per chunk; not supported")
     if info is None:
         info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
+    if job.mask_track:
+        raise InputError(
+            "--track: expected a clip restored whole, got a chunked run (a long clip or "
+            "--chunk-frames/--scheduler; try --max-frames)"
+        )
     chunks = chunk_plan(job, info, neural=neural)
     mask_source = _MaskSource(job, info) if job.task == "inpaint" else None
     synthetic = job.add_noise is not None if job.task == "denoise" else mask_source.synthetic

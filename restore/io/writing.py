@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from masks.checks import check_video
+from masks.checks import check_mask, check_video
 from restore.errors import InputError
 from restore.io.atomic import atomic_write_bytes
 from restore.io.streaming import MP4_EXTENSIONS, VideoWriter
@@ -102,6 +102,31 @@ def write_frames(
             raise RuntimeError(f"OpenCV could not encode frame {index} as PNG")
         target = folder / f"{prefix}{start_index + index:05d}.png"
         written.append(atomic_write_bytes(target, encoded.tobytes()))
+    return written
+
+
+def write_mask_frames(directory: str | os.PathLike[str], mask: Tensor) -> list[Path]:
+    """Write each frame of a mask as an 8-bit gray PNG ``{index:05d}.png``, 255 = hole.
+
+    Each file is written atomically. The folder reads back with ``--mask FOLDER``.
+
+    Args:
+        directory: destination folder; created if missing.
+        mask: ``(T, 1, H, W)`` float mask, 1 = missing (thresholded at 0.5).
+
+    Returns:
+        The ``T`` written paths, in frame order.
+    """
+    check_mask(mask, values=False)
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for index in range(mask.shape[0]):
+        gray = np.where(mask[index, 0].cpu().numpy() > 0.5, 255, 0).astype(np.uint8)
+        ok, encoded = cv2.imencode(".png", gray)
+        if not ok:
+            raise RuntimeError(f"OpenCV could not encode mask frame {index} as PNG")
+        written.append(atomic_write_bytes(folder / f"{index:05d}.png", encoded.tobytes()))
     return written
 
 

@@ -206,3 +206,40 @@ def test_options_default_to_the_preset(clip: Path, tmp_path: Path) -> None:
     config = json.loads((tmp_path / "smoke.config.json").read_text())["config"]
     assert (config["method"], config["device"], config["seed"]) == ("hybrid", "auto", 0)
     assert (config["model"]["size"], config["fit"]["epochs"]) == (0.07, 3)
+
+
+def test_track_writes_a_mask_per_frame_and_an_overlay(tmp_path: Path, textured_clip_maker) -> None:
+    frames, truth = textured_clip_maker(num_frames=8)
+    clip = write_frames(tmp_path / "clip", frames)[0].parent  # lossless frames
+    first = tmp_path / "first.png"
+    cv2.imwrite(str(first), (truth[0, 0].numpy() * 255).astype(np.uint8))
+    result = _invoke("track", clip, first, "-o", tmp_path / "masks")
+    assert result.exit_code == 0, result.output
+    pngs = sorted((tmp_path / "masks").glob("*.png"))
+    assert [p.name for p in pngs] == [f"{i:05d}.png" for i in range(8)]
+    last = cv2.imread(str(pngs[-1]), cv2.IMREAD_UNCHANGED)
+    assert last.ndim == 2 and set(np.unique(last)) == {0, 255}
+    moved = truth[-1, 0].numpy() > 0.5
+    assert ((last > 127) & moved).sum() / ((last > 127) | moved).sum() > 0.9
+    assert np.array_equal(cv2.imread(str(pngs[0]), cv2.IMREAD_UNCHANGED) > 127, truth[0, 0] > 0.5)
+    overlay = read_video(tmp_path / "masks" / "overlay.mp4")
+    assert overlay.frames.shape == (8, 3, 72, 112)
+
+
+@pytest.mark.parametrize(
+    ("image", "words"),
+    [
+        (np.zeros((72, 112), np.uint8), "first_mask: expected at least one object pixel"),
+        (np.full((40, 50), 255, np.uint8), "expected the video's size 112x72, got 50x40"),
+    ],
+)
+def test_track_rejects_an_empty_or_wrong_size_mask(
+    tmp_path: Path, image, words, textured_clip_maker
+) -> None:
+    frames, _ = textured_clip_maker(num_frames=3)
+    clip = write_frames(tmp_path / "clip", frames)[0].parent
+    first = tmp_path / "first.png"
+    cv2.imwrite(str(first), image)
+    before = set(tmp_path.rglob("*"))
+    result = _invoke("track", clip, first, "-o", tmp_path / "masks")
+    _assert_bad_input(result, words, tmp_path, before)
