@@ -87,9 +87,20 @@ def _seconds(value: float) -> str:
     return f"{value:.0f} s" if value < 120 else f"{value / 60:.1f} min"
 
 
+PHASE_TITLES = {
+    "propagation": "Propagating known pixels along the motion",
+    "validation propagation": "Propagating again, with test holes to measure the fill on",
+    "fusion": "Steadying the holes over time",
+}
+
+
 def frames_status(event: Frames) -> str:
+    if event.phase is None:
+        title, what = "Restoring in chunks", "frames written"
+    else:
+        title, what = PHASE_TITLES.get(event.phase, event.phase.capitalize()), "frames"
     return (
-        f"**Restoring in chunks** · {event.done}/{event.total} frames written · "
+        f"**{title}** · {event.done}/{event.total} {what} · "
         f"{_seconds(event.elapsed)} elapsed · about {_seconds(event.eta)} left"
     )
 
@@ -336,10 +347,12 @@ class Handlers:
                         stopping = " · stopping…" if session.stop.is_set() else ""
                         yield (step_status(event) + stopping, *[skip] * 6)
                 elif isinstance(event, Frames):
-                    if bar is None:
-                        bar = tqdm(total=event.total, desc="Restoring", unit="frame")
-                    bar.update(event.done - bar.n)
-                    yield (frames_status(event), *[skip] * 6)
+                    if event.phase is None:
+                        if bar is None:
+                            bar = tqdm(total=event.total, desc="Restoring", unit="frame")
+                        bar.update(event.done - bar.n)
+                    stopping = " · stopping…" if session.stop.is_set() else ""
+                    yield (frames_status(event) + stopping, *[skip] * 6)
                 elif isinstance(event, Phase):
                     if event.name != shown_phase:
                         shown_phase = event.name
@@ -390,6 +403,10 @@ class Handlers:
             else:
                 why = f"the fitted network was left out ({info['network_left_out']})"
             headline = f"**Done**: {why}; the holes are filled by {filled_by}."
+        elif info.get("stopped_phase"):
+            # Stop (or the time budget) ended a propagation: no fit ran; the note says what fills
+            # the holes.
+            headline = f"**Stopped** during the {info['stopped_phase']}: this is the result so far."
         elif info.get("budget_stopped"):
             headline = (
                 f"**Done within the time budget**: {steps} steps ({_plural(epochs_done, 'epoch')}"

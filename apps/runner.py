@@ -26,6 +26,7 @@ from restore.fit import FitProgress
 from restore.io import frames_to_uint8
 from restore.job import Job, JobReport, PreparedInput
 from restore.jobs import run_job
+from restore.progress import PhaseProgress
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,14 @@ class Phase:
 
 @dataclass
 class Frames:
-    """A long clip restored in chunks: ``done`` of ``total`` frames are finished and written."""
+    """Frames of a phase are done: ``done`` of ``total`` frames of a long clip restored in chunks
+    are finished and written, or of the whole clip's propagation or fusion (``phase``)."""
 
     done: int
     total: int
     elapsed: float
     eta: float
+    phase: str | None = None  # None: chunks written
 
 
 @dataclass
@@ -131,7 +134,14 @@ def run_job_events(
         state["prepared"] = prepared
         events.put(Prepared(prepared))
 
-    def on_progress(progress: FitProgress) -> None:
+    def on_progress(progress: FitProgress | PhaseProgress) -> None:
+        if isinstance(progress, PhaseProgress):
+            events.put(
+                Frames(
+                    progress.done, progress.total, progress.elapsed, progress.eta, progress.phase
+                )
+            )
+            return
         events.put(
             Step(
                 progress.epoch,

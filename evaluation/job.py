@@ -110,6 +110,8 @@ def _curve_recorder(
     seconds = [0.0]
 
     def on_progress(progress: FitProgress) -> None:
+        if not isinstance(progress, FitProgress):  # a phase's progress (propagation, fusion)
+            return
         if not progress.epoch_end or progress.predict is None or every <= 0:
             return
         if progress.epoch % every and progress.epoch != progress.epochs:
@@ -206,7 +208,7 @@ def evaluate(job: EvalJob, on_epoch: EpochCallback | None = None) -> dict[str, A
 
     def on_progress(progress: FitProgress) -> None:
         record_curve(progress)
-        if on_epoch is None or not progress.epoch_end:
+        if not isinstance(progress, FitProgress) or on_epoch is None or not progress.epoch_end:
             return
         on_epoch(progress.epoch, progress.epochs)  # may hand this job more threads
         if torch.get_num_threads() != threads[-1]["threads"]:

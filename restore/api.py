@@ -18,6 +18,7 @@ from restore.config import RestoreConfig
 from restore.deadline import Deadline
 from restore.fit import FitProgress
 from restore.methods import Method, MethodResult, get_method
+from restore.progress import PhaseProgress
 from restore.resolution import downscale_mask, downscale_video, resolve_work_size, upscale_video
 
 TASKS = ("inpaint", "denoise")
@@ -44,7 +45,8 @@ def restore(
         task: ``"inpaint"`` or ``"denoise"``; the method must be able to do it.
         deadline: when the method must be done (a job's, with its writing reserved); None: from
             ``config.time_budget``, counted from this call.
-        on_progress: receives a ``FitProgress`` after every optimizer step (neural methods);
+        on_progress: receives a ``FitProgress`` after every optimizer step (neural methods) and a
+            ``PhaseProgress`` as the other long phases (propagation, fusion) move on;
             its ``predict`` decodes frames of the input's size (composited for inpainting).
         should_stop: polled every step; True ends the fit and returns the result so far.
         method: ``config.method``'s registry entry (`restore.methods.get_method`) when the
@@ -116,8 +118,8 @@ def _run_at_work_size(method, frames, mask, config, size, deadline, on_progress,
         chosen = slice(None) if indices is None else list(indices)
         return composite.unchecked(large, frames[chosen], mask[chosen])
 
-    def relay(progress: FitProgress) -> None:
-        if progress.predict is not None:
+    def relay(progress: FitProgress | PhaseProgress) -> None:
+        if isinstance(progress, FitProgress) and progress.predict is not None:
             predict_small = progress.predict
 
             def predict(indices=None, *, raw=False):

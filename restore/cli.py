@@ -127,13 +127,30 @@ def _config(preset_name: str | None, config_file: Path | None = None, **override
 
 
 def _progress_bar():
-    """A tqdm bar fed by the fit's progress callback; returns (callback, close)."""
+    """tqdm bars fed by the job's progress callback: one for the fit's steps, one for each
+    other phase's frames (propagation, fusion); returns (callback, close)."""
     from tqdm import tqdm
 
+    from restore.progress import PhaseProgress
+
     bar = None
+    phase_bar: list = [None, None]  # [tqdm bar, its phase]
+
+    def on_phase(progress: PhaseProgress) -> None:
+        if phase_bar[1] != progress.phase:
+            if phase_bar[0] is not None:
+                phase_bar[0].close()
+            phase_bar[:] = [
+                tqdm(total=progress.total, unit="frame", desc=progress.phase, file=sys.stderr),
+                progress.phase,
+            ]
+        phase_bar[0].update(progress.done - phase_bar[0].n)
 
     def on_progress(progress) -> None:
         nonlocal bar
+        if isinstance(progress, PhaseProgress):
+            on_phase(progress)
+            return
         if bar is None:
             bar = tqdm(total=progress.total_steps, unit="step", dynamic_ncols=True, file=sys.stderr)
         if progress.message:
@@ -147,8 +164,9 @@ def _progress_bar():
         bar.update(progress.step - bar.n)
 
     def close() -> None:
-        if bar is not None:
-            bar.close()
+        for open_bar in (bar, phase_bar[0]):
+            if open_bar is not None:
+                open_bar.close()
 
     return on_progress, close
 

@@ -41,6 +41,7 @@ from restore.methods.classical_inpaint import (
     video_to_numpy,
 )
 from restore.methods.flow_cache import ClipFlows, Completion, CompletionCache
+from restore.progress import PhaseClock
 
 # Pixels by which holes are grown before the flow inside them is discarded and completed: flow
 # right at a hole border mixes hole and scene. Measured on DAVIS at 432x240 with Telea-prefilled
@@ -65,11 +66,14 @@ COLOUR_DISAGREEMENT_SCALE = 0.1  # mean |RGB| difference between the two candida
 FALLBACKS = {"telea": cv2.INPAINT_TELEA, "navier_stokes": cv2.INPAINT_NS}
 
 
-def compute_flows(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def compute_flows(
+    gray: np.ndarray, clock: PhaseClock | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Computes DIS optical flow between consecutive frames in both directions.
 
     Args:
         gray: ``(T, H, W)`` uint8 grayscale frames.
+        clock: ticked once per frame pair (progress, and Stop: ``PhaseStopped``).
 
     Returns:
         ``(forward, backward)``, ``(T - 1, H, W, 2)`` float32 fields in pixels (x, y):
@@ -91,6 +95,8 @@ def compute_flows(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for index in range(count - 1):
         forward[index] = dis.calc(gray[index], gray[index + 1], None)[:height, :width]
         backward[index] = dis.calc(gray[index + 1], gray[index], None)[:height, :width]
+        if clock is not None:
+            clock.tick()
     return forward, backward
 
 
@@ -328,9 +334,13 @@ def propagate(
     fallback: str = "telea",
     with_maps: bool = False,
     keep_flows: bool = False,
+    clock: PhaseClock | None = None,
 ) -> Propagation:
     """The four steps of the module docstring on a checked video and mask (the engine's entry;
-    ``flow_guided_with_info`` and ``flow_guided_with_maps`` are its public boundaries)."""
+    ``flow_guided_with_info`` and ``flow_guided_with_maps`` are its public boundaries).
+
+    ``clock`` counts the clip's frames (one per frame pair's flow, the last when the chains are
+    followed) and may end the propagation with ``PhaseStopped`` (nothing is returned then)."""
     frames_count = video.shape[0]
     max_distance = _resolve_options(max_distance, fallback, frames_count)
 
@@ -371,7 +381,7 @@ def propagate(
         cv2.MORPH_ELLIPSE, (2 * FLOW_BORDER_DILATION + 1, 2 * FLOW_BORDER_DILATION + 1)
     )
     grown = np.stack([cv2.dilate(hole.astype(np.uint8), kernel) > 0 for hole in holes])
-    flows = complete_flows(*compute_flows(gray), grown, CompletionCache())
+    flows = complete_flows(*compute_flows(gray, clock), grown, CompletionCache())
 
     # The reverse of each chain step, for the forward-backward check (None: not computed).
     hole_levels = holes[..., None].astype(np.float32)
@@ -394,6 +404,8 @@ def propagate(
         max_distance,
         flows.forward if with_maps else None,
     )
+    if clock is not None:
+        clock.tick()
     ahead_weight = np.where(ahead.distances > 0, 1.0 / np.maximum(ahead.distances, 1), 0.0)
     behind_weight = np.where(behind.distances > 0, 1.0 / np.maximum(behind.distances, 1), 0.0)
     total = ahead_weight + behind_weight

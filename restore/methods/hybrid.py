@@ -69,6 +69,7 @@ from restore.methods.neural import fit_and_decode
 from restore.methods.spec import resolve_options
 from restore.methods.temporal_fusion import fuse_temporal
 from restore.models import list_models
+from restore.progress import PhaseClock, PhaseStopped
 
 BLENDS = ("calibrated", "confidence", "choose", "propagation", "network")
 """How hole pixels are filled: ``calibrated``: ``s * propagation + (1 - s) * network`` with the
@@ -398,6 +399,7 @@ def fuse_holes(
     deadline: Deadline | None = None,
     pass_seconds: float = 0.0,
     should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[Any], None] | None = None,
 ) -> tuple[torch.Tensor, int]:
     """Step 7: steadies the holes of ``restored`` by flow-compensated temporal fusion.
 
@@ -416,7 +418,9 @@ def fuse_holes(
         deadline: A pass starts only if the last one's duration (before the first:
             ``pass_seconds``) still fits before it.
         pass_seconds: Expected seconds of the first pass.
-        should_stop: Polled before each pass; True ends the fusion with the passes done.
+        should_stop: Polled at every frame; True ends the fusion with the passes done (a pass
+            cut short is dropped).
+        on_progress: Receives a ``PhaseProgress`` ("fusion") as frames are fused.
 
     Returns:
         ``(fused clip, passes kept)``.
@@ -425,26 +429,34 @@ def fuse_holes(
         return restored, 0
     trial_fill = None if check is None else check.filled
     error = None if check is None else check.error(trial_fill, frames)
+    fills_per_pass = 1 if check is None else 2
+    clock = PhaseClock(
+        "fusion", passes * fills_per_pass * restored.shape[0], on_progress, should_stop
+    )
     kept = 0
-    for _ in range(passes):
-        started = time.perf_counter()
-        if deadline is not None and not deadline.fits(pass_seconds):
-            break
-        if should_stop is not None and should_stop():
-            break
-        if check is not None:
-            fused = fuse_temporal.unchecked(
-                trial_fill, FUSION_SIGMA, flows=check.flows, where=check.mask
-            )
-            trial = composite.unchecked(fused, frames, check.mask)
-            trial_error = check.error(trial, frames)
-            if not trial_error < error:
+    try:
+        for _ in range(passes):
+            started = time.perf_counter()
+            if deadline is not None and not deadline.fits(pass_seconds):
                 break
-            trial_fill, error = trial, trial_error
-        fused = fuse_temporal.unchecked(restored, FUSION_SIGMA, flows=flows, where=mask)
-        restored = composite.unchecked(fused, frames, mask)
-        kept += 1
-        pass_seconds = time.perf_counter() - started
+            clock.check()
+            if check is not None:
+                fused = fuse_temporal.unchecked(
+                    trial_fill, FUSION_SIGMA, flows=check.flows, where=check.mask, clock=clock
+                )
+                trial = composite.unchecked(fused, frames, check.mask)
+                trial_error = check.error(trial, frames)
+                if not trial_error < error:
+                    break
+                trial_fill, error = trial, trial_error
+            fused = fuse_temporal.unchecked(
+                restored, FUSION_SIGMA, flows=flows, where=mask, clock=clock
+            )
+            restored = composite.unchecked(fused, frames, mask)
+            kept += 1
+            pass_seconds = time.perf_counter() - started
+    except PhaseStopped:
+        pass  # the pass in progress is dropped; the passes done are kept
     return restored, kept
 
 
@@ -547,15 +559,32 @@ class HybridClip:
         return held_out_mse(fill, self.real.frames, self.held_out)
 
 
-def propagate_views(frames: torch.Tensor, mask: torch.Tensor, options: HybridOptions) -> HybridClip:
+class PropagationStopped(Exception):
+    """Stop (or the deadline) ended a propagation; ``real`` is the real view if it was done."""
+
+    def __init__(self, phase: str, real: HoleView | None) -> None:
+        super().__init__(phase)
+        self.phase, self.real = phase, real
+
+
+def propagate_views(
+    frames: torch.Tensor,
+    mask: torch.Tensor,
+    options: HybridOptions,
+    *,
+    on_progress: Callable[[Any], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> HybridClip:
     """Steps 1-2: propagates into the real holes, then into the real and validation holes.
 
     The network is trained on the validation view (validation pixels missing too), so the
-    network's and the propagation's errors there are those of real holes.
+    network's and the propagation's errors there are those of real holes. Each propagation
+    reports its frames (``PhaseProgress``) and polls ``should_stop``; a stop raises
+    ``PropagationStopped``.
     """
     started = time.perf_counter()
 
-    def view(holes: torch.Tensor) -> HoleView:
+    def view(holes: torch.Tensor, phase: str) -> HoleView:
         run = propagate(
             frames,
             holes,
@@ -563,13 +592,20 @@ def propagate_views(frames: torch.Tensor, mask: torch.Tensor, options: HybridOpt
             fallback=options.fallback,
             with_maps=True,
             keep_flows=options.flow_reuse == "fusion",
+            clock=PhaseClock(phase, frames.shape[0], on_progress, should_stop),
         )
         return HoleView(frames, holes, run.restored, run.maps, run.info, run.flows)
 
-    real = view(mask)
+    try:
+        real = view(mask, "propagation")
+    except PhaseStopped:
+        raise PropagationStopped("propagation", None) from None
     if options.validation:
         held_out = validation_holes(mask)
-        validation = view(torch.maximum(mask, held_out))
+        try:
+            validation = view(torch.maximum(mask, held_out), "validation propagation")
+        except PhaseStopped:
+            raise PropagationStopped("validation propagation", real) from None
     else:
         held_out, validation = None, real
     return HybridClip(real, validation, held_out, time.perf_counter() - started)
@@ -775,7 +811,15 @@ def hybrid_inpaint(
     if model_name not in list_models():
         raise InputError(f"unknown model {model_name!r}; valid models: {', '.join(list_models())}")
     started = time.perf_counter()
-    clip = propagate_views(frames, mask, options)
+
+    def stop_now() -> bool:
+        user = should_stop is not None and should_stop()
+        return user or (deadline is not None and deadline.left() <= 0)
+
+    try:
+        clip = propagate_views(frames, mask, options, on_progress=on_progress, should_stop=stop_now)
+    except PropagationStopped as stopped:
+        return _finished_part(frames, mask, stopped, time.perf_counter() - started)
     plan = plan_time(clip, options, deadline)
     slot = fill_network_slot(
         clip,
@@ -814,6 +858,7 @@ def hybrid_inpaint(
         deadline=plan.fusion,
         pass_seconds=plan.pass_seconds,
         should_stop=should_stop,
+        on_progress=on_progress,
     )
     fusion_seconds = time.perf_counter() - fusion_started
 
@@ -848,6 +893,29 @@ def hybrid_inpaint(
         model=slot.model,
         stopped=slot.stopped,
     )
+
+
+def _finished_part(
+    frames: torch.Tensor, mask: torch.Tensor, stopped: PropagationStopped, seconds: float
+) -> MethodResult:
+    """The result of a run that Stop or the deadline ended during a propagation: the real
+    holes' propagation if it was done (Telea where it did not reach), else a Telea fill."""
+    if stopped.real is not None:
+        restored, what = (
+            stopped.real.propagated,
+            "the propagation's fill (Telea where it did not reach)",
+        )
+    else:
+        restored, what = telea.unchecked(frames, mask), "a Telea fill"
+    note = f"stopped during the {stopped.phase}: the holes hold {what}; no network was fitted"
+    info = {
+        "notes": [note],
+        "network_used": False,
+        "stopped_phase": stopped.phase,
+        "hole_pixels": int((mask > 0.5).sum()),
+    }
+    timings = {"propagation_seconds": seconds, "fusion_seconds": 0.0, "total_seconds": seconds}
+    return MethodResult(restored=restored, timings=timings, info=info, stopped=True)
 
 
 def run_hybrid(

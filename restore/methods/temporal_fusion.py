@@ -27,6 +27,7 @@ import torch
 
 from masks.checks import boundary, fail
 from restore.methods.flow_cache import ClipFlows
+from restore.progress import PhaseClock
 
 FB_SCALE = 1.0  # pixels of forward-backward flow error for a weight factor 1/e
 COLOUR_SCALE = 1.0  # local RMS difference, in units of the input sigma, for a factor 1/e
@@ -57,6 +58,7 @@ def fuse_temporal(
     colour_scale: float = COLOUR_SCALE,
     flows: ClipFlows | None = None,
     where: torch.Tensor | None = None,
+    clock: PhaseClock | None = None,
 ) -> torch.Tensor:
     """Averages every frame with its flow-warped neighbours where they agree with it.
 
@@ -71,6 +73,8 @@ def fuse_temporal(
         where: ``(T, 1, H, W)``, nonzero where the fused value is wanted (a fill's holes); the
             work is limited to the box around each frame's ``where`` pixels, and other pixels
             keep ``video``'s value. The values inside ``where`` are the same as without it.
+        clock: with ``flows`` or ``where``, ticked once per frame (progress, and Stop:
+            ``PhaseStopped`` ends the pass).
 
     Returns:
         ``(T, 3, H, W)`` float32 in [0, 1].
@@ -82,7 +86,7 @@ def fuse_temporal(
     if not sigma > 0 or radius == 0 or video.shape[0] < 2:
         return video.clone()
     if flows is not None or where is not None:
-        return _fuse_where(video, sigma, fb_scale, colour_scale, flows, where)
+        return _fuse_where(video, sigma, fb_scale, colour_scale, flows, where, clock)
     frames = video.permute(0, 2, 3, 1).contiguous().numpy()  # (T, H, W, 3)
     count, height, width = frames.shape[:3]
     gray = [_gray_uint8(frame) for frame in frames]
@@ -119,6 +123,7 @@ def _fuse_where(
     colour_scale: float,
     flows: ClipFlows | None,
     where: torch.Tensor | None,
+    clock: PhaseClock | None = None,
 ) -> torch.Tensor:
     """``fuse_temporal`` with radius 1, frame by frame, at the pixels of ``where`` only.
 
@@ -143,6 +148,8 @@ def _fuse_where(
     window = np.ones((WINDOW, WINDOW), dtype=np.uint8)
     fused = frames.copy()
     for target in range(count):
+        if clock is not None:
+            clock.tick()
         if not wanted[target].any():
             continue
         # The pixels whose colour difference the window average of a wanted pixel reads.

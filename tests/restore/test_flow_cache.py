@@ -172,9 +172,9 @@ def test_the_hybrid_reuses_its_propagation_flows_in_fusion(monkeypatch) -> None:
     calls = {"propagation": 0}
     original = flow_propagation.compute_flows
 
-    def counted(gray):
+    def counted(gray, clock=None):
         calls["propagation"] += 1
-        return original(gray)
+        return original(gray, clock)
 
     monkeypatch.setattr(flow_propagation, "compute_flows", counted)
     monkeypatch.setattr(temporal_fusion, "cv2", _NoDis())

@@ -1,0 +1,74 @@
+"""Progress of the phases that are not the fit (propagation, fusion, denoising), and their Stop.
+
+The fit reports a ``FitProgress`` after every step; the other long phases report a
+``PhaseProgress`` through the same ``on_progress`` callback, so that every front end (CLI bar,
+app status, harness) hears of every phase through one channel and tells them apart by type.
+``PhaseClock`` turns "frame i of n is done" into those reports (with an ETA, at most a few a
+second) and ends the phase with ``PhaseStopped`` when ``should_stop`` says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+REPORT_SECONDS = 0.5  # most one report per this many seconds (the last frame always reports)
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    """``done`` of ``total`` frames of ``phase`` are finished."""
+
+    phase: str  # "propagation", "validation propagation", "fusion", "denoising"
+    done: int
+    total: int
+    elapsed: float  # seconds since the phase started
+    eta: float  # seconds left, extrapolated from the frames done
+
+
+class PhaseStopped(Exception):
+    """``should_stop`` ended a phase; whoever runs the phase falls back to what is finished."""
+
+
+class PhaseClock:
+    """Counts one phase's frames, reports them and polls Stop.
+
+    Args:
+        phase: the phase's name, as the user reads it.
+        total: frames the phase will do.
+        on_progress: the job's progress callback (None: nothing is reported).
+        should_stop: polled at every frame; True raises ``PhaseStopped``.
+    """
+
+    def __init__(
+        self,
+        phase: str,
+        total: int,
+        on_progress: Callable[[Any], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.phase, self.total = phase, max(int(total), 1)
+        self._on_progress, self._should_stop = on_progress, should_stop
+        self._started = time.perf_counter()
+        self._reported = float("-inf")
+        self.done = 0
+
+    def tick(self, frames: int = 1) -> None:
+        """``frames`` more are done: report if due, then raise ``PhaseStopped`` on Stop."""
+        self.done = min(self.done + frames, self.total)
+        now = time.perf_counter()
+        if self._on_progress is not None and (
+            now - self._reported >= REPORT_SECONDS or self.done == self.total
+        ):
+            self._reported = now
+            elapsed = now - self._started
+            eta = elapsed * (self.total - self.done) / max(self.done, 1)
+            self._on_progress(PhaseProgress(self.phase, self.done, self.total, elapsed, eta))
+        self.check()
+
+    def check(self) -> None:
+        """Raises ``PhaseStopped`` if ``should_stop`` says so."""
+        if self._should_stop is not None and self._should_stop():
+            raise PhaseStopped(self.phase)

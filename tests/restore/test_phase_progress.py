@@ -1,0 +1,104 @@
+"""Every long phase of the hybrid reports its frames and can be stopped: propagation, the
+validation propagation and fusion, each ending in a complete video made of what is finished."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from apps.handlers import frames_status
+from apps.runner import Frames
+from restore.deadline import Deadline
+from restore.fit import FitConfig
+from restore.methods.classical_inpaint import telea
+from restore.methods.flow_propagation import flow_guided
+from restore.methods.hybrid import HybridOptions, hybrid_inpaint
+from restore.progress import PhaseClock, PhaseProgress, PhaseStopped
+from tests.restore.test_hybrid import panned_clip
+
+NO_FIT = HybridOptions(network="none", temporal_passes=2)
+TINY = FitConfig(epochs=1, batch_size=2)
+
+
+def _run(options=NO_FIT, stop_at: str | None = None, deadline=None):
+    video, mask = panned_clip(frames=6)
+    corrupted = video * (1 - mask)
+    reports: list[PhaseProgress] = []
+    stop = {"now": False}
+
+    def on_progress(progress) -> None:
+        if isinstance(progress, PhaseProgress):
+            reports.append(progress)
+            if progress.phase == stop_at:
+                stop["now"] = True
+
+    result = hybrid_inpaint(
+        corrupted,
+        mask,
+        TINY,
+        options=options,
+        on_progress=on_progress,
+        should_stop=lambda: stop["now"],
+        deadline=deadline,
+    )
+    return result, reports, corrupted, mask
+
+
+def test_the_phases_report_their_frames_in_order_up_to_their_totals() -> None:
+    result, reports, _, _ = _run()
+    phases = list(dict.fromkeys(report.phase for report in reports))
+    assert phases == ["propagation", "validation propagation", "fusion"]
+    for phase in phases:
+        done = [report.done for report in reports if report.phase == phase]
+        assert done == sorted(done) and done[-1] >= 1
+    last = {report.phase: report for report in reports}
+    assert last["propagation"].done == last["propagation"].total == 6
+    assert last["validation propagation"].eta == 0.0
+    assert not result.stopped
+
+
+def test_stop_during_propagation_returns_a_telea_fill_and_says_so() -> None:
+    result, reports, corrupted, mask = _run(stop_at="propagation")
+    assert result.stopped and result.info["stopped_phase"] == "propagation"
+    assert torch.equal(result.restored, telea(corrupted, mask))
+    assert "no network was fitted" in result.info["notes"][0]
+    assert {report.phase for report in reports} == {"propagation"}
+
+
+def test_stop_during_the_validation_propagation_keeps_the_real_propagation() -> None:
+    result, _, corrupted, mask = _run(stop_at="validation propagation")
+    assert result.stopped and result.info["stopped_phase"] == "validation propagation"
+    assert torch.equal(result.restored, flow_guided(corrupted, mask))
+
+
+def test_stop_during_fusion_keeps_a_complete_video_without_the_cut_pass() -> None:
+    result, reports, corrupted, mask = _run(stop_at="fusion")
+    assert result.info["fusion_passes"] == 0
+    known = (mask < 0.5).expand_as(corrupted)
+    assert torch.equal(result.restored[known], corrupted[known])
+    assert torch.isfinite(result.restored).all()
+    fused = [report for report in reports if report.phase == "fusion"]
+    assert fused and fused[-1].done < fused[-1].total
+
+
+def test_a_deadline_passed_during_propagation_stops_it_too() -> None:
+    result, _, _, _ = _run(deadline=Deadline.after(-1.0))
+    assert result.stopped and result.info["stopped_phase"] == "propagation"
+
+
+def test_phase_clock_reports_rarely_but_always_the_last_frame() -> None:
+    seen: list[PhaseProgress] = []
+    clock = PhaseClock("fusion", 50, seen.append)
+    for _ in range(50):
+        clock.tick()
+    assert seen[0].done == 1 and seen[-1].done == 50 and len(seen) < 10
+    stopping = PhaseClock("fusion", 3, None, lambda: True)
+    with pytest.raises(PhaseStopped):
+        stopping.tick()
+
+
+def test_the_app_names_each_phase_in_plain_words() -> None:
+    status = frames_status(Frames(12, 40, 6.0, 14.0, "propagation"))
+    assert status.startswith("**Propagating known pixels along the motion** · 12/40 frames")
+    assert "about 14 s left" in status
+    assert frames_status(Frames(5, 10, 1.0, 1.0)).startswith("**Restoring in chunks**")
