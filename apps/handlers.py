@@ -375,7 +375,7 @@ class Handlers:
 
     def _finished(self, report: JobReport, session, name: str) -> tuple:
         result = report.result
-        before = frames_to_uint8(report.prepared.corrupted)
+        before = frames_to_uint8(report.prepared.before)  # the clip as uploaded, holes unfilled
         after = frames_to_uint8(result.restored)
         session.result = RunResult(before, after)
         num_frames = before.shape[0]

@@ -74,6 +74,18 @@ class PreparedInput:
     clean: torch.Tensor | None  # the reference when the corruption is synthetic
     fps: float
     notes: list[str] = field(default_factory=list)
+    # The clip as decoded, before the holes were cut (a user's own mask has no ``clean``
+    # reference, yet "before" should show what the user uploaded); None when it is ``clean``.
+    original: torch.Tensor | None = None
+
+    @property
+    def before(self) -> torch.Tensor:
+        """What the clip looked like before the corruption: the reference, the decoded clip,
+        or, when neither is kept, the corrupted input."""
+        for frames in (self.clean, self.original):
+            if frames is not None:
+                return frames
+        return self.corrupted
 
 
 @dataclass

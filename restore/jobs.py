@@ -65,7 +65,11 @@ def prepare_input(job: Job) -> PreparedInput:
             f"restoration and --save-frames keep {width}x{height}"
         )
     clean = video.frames if corrupted.synthetic else None
-    return PreparedInput(corrupted.corrupted, corrupted.mask, clean, video.fps, notes)
+    # A user's mask: keep the decoded clip for the app's "before" (the same tensor, no copy).
+    original = video.frames if clean is None and corrupted.mask is not None else None
+    return PreparedInput(
+        corrupted.corrupted, corrupted.mask, clean, video.fps, notes, original=original
+    )
 
 
 def score(

@@ -143,3 +143,27 @@ def test_a_whole_clip_job_looks_its_method_up_once(source, tmp_path, monkeypatch
     report = run_job(job)
     assert report.result.restored.shape == (10, 3, 32, 48)
     assert looked_up == ["telea"]  # run_job's lookup; the planner and restore() reuse it
+
+
+def test_before_is_the_clip_as_uploaded_for_a_users_mask(source: Path, tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from restore.io import read_video
+    from restore.jobs import prepare_input
+
+    drawn = np.zeros((32, 48), dtype=np.uint8)
+    drawn[4:12, 6:18] = 255
+    cv2.imwrite(str(tmp_path / "mask.png"), drawn)
+    config = preset("smoke", method="telea")
+    job = Job(input=source, task="inpaint", config=config, output=tmp_path / "o.mp4")
+    job.mask = str(tmp_path / "mask.png")
+    prepared = prepare_input(job)
+    decoded = read_video(source).frames
+    assert prepared.clean is None  # no reference for a user's own mask
+    assert torch.equal(prepared.before, decoded)
+    assert not torch.equal(prepared.before, prepared.corrupted)  # the holes are cut only there
+    synthetic = prepare_input(
+        Job(input=source, task="inpaint", config=config, output=tmp_path / "s.mp4", mask="boxes")
+    )
+    assert synthetic.original is None and synthetic.before is synthetic.clean
