@@ -15,6 +15,7 @@ from torch import nn
 
 from restore.errors import InputError
 from restore.models.boost import BoostConfig, BoostedNeRV, boost_total_size
+from restore.models.enerv import ENeRV, ENeRVConfig, enerv_total_size
 from restore.models.hnerv import HNeRV, HNeRVConfig, hnerv_total_size
 from restore.models.nerv import NeRV, NeRVConfig, nerv_total_size
 from restore.models.strides import choose_strides, padded_size, parse_strides
@@ -53,6 +54,12 @@ class ModelSpec:
     description: str = ""
     # FitConfig fields this model's method uses unless the caller names them (restore.config.preset)
     fit_defaults: dict[str, Any] = field(default_factory=dict)
+    # Fields halved (not below MIN_SHRUNK_WIDTH) while the narrowest model still exceeds a small
+    # target: the fixed-width MLPs (NeRV's 512-wide one) alone can exceed tiny budgets.
+    shrink_fields: tuple[str, ...] = ()
+
+
+MIN_SHRUNK_WIDTH = 16
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -69,6 +76,7 @@ MODELS: dict[str, ModelSpec] = {
         nerv_total_size,
         "first_width",
         description="NeRV: frame-index positional encoding + MLP + NeRV blocks (k 3; r 2)",
+        shrink_fields=("hidden",),
     ),
     "nerv-hblocks": ModelSpec(
         NeRV,
@@ -77,6 +85,7 @@ MODELS: dict[str, ModelSpec] = {
         "first_width",
         overrides={"reduction": 1.2, "k_min": 3, "k_max": 5},
         description="NeRV input with HNeRV blocks (k 3,5; r 1.2), Table 6 ablation",
+        shrink_fields=("hidden",),
     ),
     "hnerv-boost": ModelSpec(
         BoostedNeRV,
@@ -96,6 +105,27 @@ MODELS: dict[str, ModelSpec] = {
         fit_defaults={"loss": "boost"},
         description="NeRV-Boost (Boosting-NeRV): frame-index MLP + conditional decoder "
         "(TAT, SNeRV blocks); boost loss by default",
+        shrink_fields=("hidden",),
+    ),
+    "enerv": ModelSpec(
+        ENeRV,
+        ENeRVConfig,
+        enerv_total_size,
+        "first_width",
+        description="E-NeRV: spatial tokens x temporal embedding, two transformer blocks + NeRV "
+        "blocks modulated by time (k 3; r 2)",
+        shrink_fields=("hidden", "block_dim"),
+    ),
+    "enerv-boost": ModelSpec(
+        BoostedNeRV,
+        BoostConfig,
+        boost_total_size,
+        "decoder_width",
+        overrides={"generator": "enerv", "k_min": 3, "hidden": 128},
+        fit_defaults={"loss": "boost"},
+        description="E-NeRV-Boost (Boosting-NeRV): E-NeRV's spatial-temporal embedding + "
+        "conditional decoder (TAT, SNeRV blocks); boost loss by default",
+        shrink_fields=("hidden", "block_dim"),
     ),
 }
 
@@ -163,13 +193,15 @@ def create_model(
             raise InputError(f"model size must be positive, got {size}M")
         target = int(round(size * 1e6))
         config = _size_to_target(spec, config, target, dims)
-        if hasattr(config, "hidden") and getattr(config, "generator", "nerv") == "nerv":
-            # NeRV's 512-wide MLP alone can exceed tiny budgets: narrow it until the target fits.
-            while spec.total_size(config, *dims) > target * (1 + SIZE_TOLERANCE) and (
-                config.hidden > 16
-            ):
-                config = dataclasses.replace(config, hidden=config.hidden // 2)
-                config = _size_to_target(spec, config, target, dims)
+        while spec.total_size(config, *dims) > target * (1 + SIZE_TOLERANCE):
+            narrower = {
+                name: getattr(config, name) // 2
+                for name in spec.shrink_fields
+                if getattr(config, name) > MIN_SHRUNK_WIDTH
+            }
+            if not narrower:
+                break
+            config = _size_to_target(spec, dataclasses.replace(config, **narrower), target, dims)
         actual = spec.total_size(config, *dims)
         if abs(actual - target) > SIZE_TOLERANCE * target:
             raise SizeOutOfReach(
