@@ -18,10 +18,22 @@ from restore.models.boost import BoostConfig, BoostedNeRV, boost_total_size
 from restore.models.enerv import ENeRV, ENeRVConfig, enerv_total_size
 from restore.models.hnerv import HNeRV, HNeRVConfig, hnerv_total_size
 from restore.models.nerv import NeRV, NeRVConfig, nerv_total_size
+from restore.models.recipes import (
+    ENGINE,
+    ENGINE_BOOST,
+    PAPER_BOOST,
+    PAPER_ENERV_BOOST,
+    PAPER_HNERV,
+    PAPER_NERV,
+    RECIPES,
+    Recipe,
+)
 from restore.models.strides import choose_strides, padded_size, parse_strides
 
 __all__ = [
     "MODELS",
+    "RECIPES",
+    "Recipe",
     "SizeOutOfReach",
     "ModelSpec",
     "create_model",
@@ -52,8 +64,11 @@ class ModelSpec:
     width_field: str  # the config field scaled to reach a target size
     overrides: dict[str, Any] = field(default_factory=dict)
     description: str = ""
-    # FitConfig fields this model's method uses unless the caller names them (restore.config.preset)
-    fit_defaults: dict[str, Any] = field(default_factory=dict)
+    # How the model is fitted, by recipe name (restore.models.recipes): the FitConfig and model
+    # fields its method uses unless the caller names them (restore.config.preset)
+    recipes: dict[str, Recipe] = field(
+        default_factory=lambda: {"engine": ENGINE, "paper": PAPER_HNERV}
+    )
     # Fields halved (not below MIN_SHRUNK_WIDTH) while the narrowest model still exceeds a small
     # target: the fixed-width MLPs (NeRV's 512-wide one) alone can exceed tiny budgets.
     shrink_fields: tuple[str, ...] = ()
@@ -69,6 +84,7 @@ MODELS: dict[str, ModelSpec] = {
         hnerv_total_size,
         "decoder_width",
         description="HNeRV: ConvNeXt embedding + HNeRV blocks (k 1,3,5; r 1.2)",
+        recipes={"engine": ENGINE, "paper": PAPER_HNERV},
     ),
     "nerv": ModelSpec(
         NeRV,
@@ -76,6 +92,7 @@ MODELS: dict[str, ModelSpec] = {
         nerv_total_size,
         "first_width",
         description="NeRV: frame-index positional encoding + MLP + NeRV blocks (k 3; r 2)",
+        recipes={"engine": ENGINE, "paper": PAPER_NERV},
         shrink_fields=("hidden",),
     ),
     "nerv-hblocks": ModelSpec(
@@ -85,6 +102,7 @@ MODELS: dict[str, ModelSpec] = {
         "first_width",
         overrides={"reduction": 1.2, "k_min": 3, "k_max": 5},
         description="NeRV input with HNeRV blocks (k 3,5; r 1.2), Table 6 ablation",
+        recipes={"engine": ENGINE, "paper": PAPER_HNERV},
         shrink_fields=("hidden",),
     ),
     "hnerv-boost": ModelSpec(
@@ -92,7 +110,7 @@ MODELS: dict[str, ModelSpec] = {
         BoostConfig,
         boost_total_size,
         "decoder_width",
-        fit_defaults={"loss": "boost"},
+        recipes={"engine": ENGINE_BOOST, "paper": PAPER_BOOST},
         description="HNeRV-Boost (Boosting-NeRV): HNeRV embedding + conditional decoder "
         "(TAT, SNeRV blocks); boost loss by default",
     ),
@@ -102,7 +120,7 @@ MODELS: dict[str, ModelSpec] = {
         boost_total_size,
         "decoder_width",
         overrides={"generator": "nerv", "k_min": 3},
-        fit_defaults={"loss": "boost"},
+        recipes={"engine": ENGINE_BOOST, "paper": PAPER_BOOST},
         description="NeRV-Boost (Boosting-NeRV): frame-index MLP + conditional decoder "
         "(TAT, SNeRV blocks); boost loss by default",
         shrink_fields=("hidden",),
@@ -114,6 +132,7 @@ MODELS: dict[str, ModelSpec] = {
         "first_width",
         description="E-NeRV: spatial tokens x temporal embedding, two transformer blocks + NeRV "
         "blocks modulated by time (k 3; r 2)",
+        recipes={"engine": ENGINE, "paper": PAPER_NERV},
         shrink_fields=("hidden", "block_dim"),
     ),
     "enerv-boost": ModelSpec(
@@ -122,7 +141,7 @@ MODELS: dict[str, ModelSpec] = {
         boost_total_size,
         "decoder_width",
         overrides={"generator": "enerv", "k_min": 3, "hidden": 128},
-        fit_defaults={"loss": "boost"},
+        recipes={"engine": ENGINE_BOOST, "paper": PAPER_ENERV_BOOST},
         description="E-NeRV-Boost (Boosting-NeRV): E-NeRV's spatial-temporal embedding + "
         "conditional decoder (TAT, SNeRV blocks); boost loss by default",
         shrink_fields=("hidden", "block_dim"),
