@@ -18,7 +18,7 @@ import typer
 
 from evaluation.profiles import PROFILES
 from evaluation.tasks import TASKS, task_kind
-from restore.config import parse_duration
+from restore.config import FRONT_END_OPTIONS, parse_duration
 from restore.errors import ExitOnBadInput
 
 app = typer.Typer(
@@ -122,6 +122,9 @@ def davis(
         str | None,
         typer.Option(help="Override: time per job, e.g. 5m (neural fits plan their epochs)."),
     ] = None,
+    recipe: Annotated[
+        str | None, typer.Option(help=f"Override: {FRONT_END_OPTIONS['recipe'].help}")
+    ] = None,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
     workers: Annotated[
         int | None,
@@ -160,6 +163,7 @@ def davis(
             curve_every=curve_every,
             seed=seed,
             time_budget=parse_duration(time_budget) if time_budget else None,
+            recipe=recipe,
         )
         from restore.methods import parse_method, split_specs
 

@@ -195,6 +195,7 @@ def evaluate(job: EvalJob, on_epoch: EpochCallback | None = None) -> dict[str, A
         seed=profile.seed,
         device=job.device,
         time_budget=profile.time_budget,
+        recipe=profile.recipe,
         work_size="full",  # the protocol fixes the resolution: no working-size shortcut
     )
     device = pick_device(config.device)
@@ -258,6 +259,7 @@ def evaluate(job: EvalJob, on_epoch: EpochCallback | None = None) -> dict[str, A
         },
         "input_digest": input_digest(task_input.corrupted, task_input.mask),
         "config": config.to_dict(),
+        "recipe": config.recipe,
         "code_version": job.code_version,
         "device": info.get("device") or describe_device(device),
         "hardware": _hardware(),

@@ -6,9 +6,12 @@
 - `paper`: HNeRV's inpainting setting (Sec. 4.4): 3M parameters, 300 epochs, every frame at the
   native size of the largest resolution folder the DAVIS root has; meant for a GPU.
 
-Values can be overridden (`resolve_profile`); an overridden profile gets a label such as
-`cpu_epochs50_frames10`, which names its records folder, so results of different settings never
-mix and a rerun of the same command finds its own finished records. Classical methods ignore the
+Every profile fits with the engine's recipe unless `recipe="paper"` asks for each model's
+authors' (`restore.models.recipes`; the profile's frames, epochs and batch still hold for every
+method, so the protocol stays shared). Values can be overridden (`resolve_profile`); an
+overridden profile gets a label such as `cpu_epochs50_frames10` or `cpu_recipepaper`, which names
+its records folder, so results of different settings never mix and a rerun of the same command
+finds its own finished records. Classical methods ignore the
 model size and epochs, but not the clip.
 """
 
@@ -21,6 +24,7 @@ from typing import Any
 
 from restore.config import PRESETS
 from restore.errors import InputError
+from restore.models import RECIPES
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Profile:
     largest_resolution: bool = False  # read the largest JPEGImages/<res> folder, not 480p
     seed: int = 0  # model initialisation, frame order and synthetic noise
     time_budget: float | None = None  # seconds per job: neural fits plan their epochs to it
+    recipe: str = "engine"  # neural methods: engine | paper (restore.config.RestoreConfig.recipe)
 
     @property
     def preset(self) -> str:
@@ -59,15 +64,19 @@ class Profile:
         for field, short in _LABEL_FIELDS:
             value = getattr(self, field)
             if value != getattr(base, field):
-                parts.append(f"{short}{'all' if value is None else f'{value:g}'}")
+                shown = value if isinstance(value, str) else f"{value:g}"
+                parts.append(f"{short}{'all' if value is None else shown}")
         return "_".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """The values used, plus the label (as stored in records). An unset time budget is left
-        out, so records made before budgets existed still count as finished."""
+        out, and so is the engine's recipe, so records made before budgets and recipes existed
+        still count as finished."""
         data = {**dataclasses.asdict(self), "label": self.label}
         if data["time_budget"] is None:
             del data["time_budget"]
+        if data["recipe"] == "engine":
+            del data["recipe"]
         return data
 
 
@@ -80,6 +89,7 @@ _LABEL_FIELDS = (
     ("largest_resolution", "largest"),
     ("seed", "seed"),
     ("time_budget", "budget"),
+    ("recipe", "recipe"),
 )
 
 PROFILE_PRESETS: dict[str, str] = {"smoke": "smoke", "cpu": "balanced", "paper": "paper"}
@@ -143,6 +153,7 @@ def resolve_profile(
     curve_every: int | None = None,
     seed: int | None = None,
     time_budget: float | None = None,
+    recipe: str | None = None,
 ) -> Profile:
     """A named profile with command-line overrides applied (None keeps the profile's value).
 
@@ -156,6 +167,7 @@ def resolve_profile(
         curve_every: `--curve-every`, epochs between ground-truth checks (0 = none).
         seed: `--seed`.
         time_budget: `--time-budget`, seconds per job (neural fits plan their epochs to it).
+        recipe: `--recipe`, engine | paper (how neural methods are fitted).
 
     Returns:
         The resolved `Profile`.
@@ -169,6 +181,8 @@ def resolve_profile(
     _check_positive("--epochs", epochs)
     _check_positive("--batch-size", batch_size)
     _check_positive("--curve-every", curve_every, minimum=0)
+    if recipe is not None and recipe not in RECIPES:
+        raise InputError(f"--recipe: expected one of {', '.join(RECIPES)}, got {recipe!r}")
     if model_size is not None and not model_size > 0:
         raise InputError(f"--model-size: expected millions of parameters > 0, got {model_size!r}")
     changes: dict[str, Any] = {
@@ -179,6 +193,7 @@ def resolve_profile(
         "curve_every": curve_every,
         "seed": seed,
         "time_budget": time_budget,
+        "recipe": recipe,
     }
     changes = {key: value for key, value in changes.items() if value is not None}
     if size is not None:

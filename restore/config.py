@@ -25,7 +25,7 @@ from masks.checks import fail
 from restore.errors import InputError
 from restore.fields import option
 from restore.fit import FitConfig
-from restore.models import MODELS, parse_strides
+from restore.models import MODELS, RECIPES, parse_strides
 
 PREFILLS = ("none", "mean", "telea")
 WORK_SIZES = ("auto", "full")  # besides an explicit (W, H): see restore.resolution
@@ -95,6 +95,11 @@ class RestoreConfig:
     )
     device: str = option("auto", help="auto | cpu | cuda | cuda:N | mps.")
     seed: int = option(0, help="Random seed (initialisation, frame order, synthetic noise).")
+    recipe: str = option(
+        "engine",
+        help="How neural methods are fitted: engine (ours: Adam, lr 3e-3) | paper (each model's "
+        "authors': optimiser, lr, loss, clipping; restore.models.recipes).",
+    )
     time_budget: float | None = option(
         None,
         parse=parse_duration,
@@ -110,6 +115,8 @@ class RestoreConfig:
     method_options: dict[str, Any] = field(default_factory=dict)  # classical methods' keywords
 
     def __post_init__(self) -> None:
+        if self.recipe not in RECIPES:
+            raise fail("--recipe", f"one of {', '.join(RECIPES)}", repr(self.recipe))
         if self.time_budget is not None and not self.time_budget > 0:
             raise fail("--time-budget", "a duration > 0", self.time_budget)
         if isinstance(self.work_size, list):
@@ -208,8 +215,9 @@ def preset(name: str | RestoreConfig, **overrides: Any) -> RestoreConfig:
     ``overrides`` (``OVERRIDES`` names) applied.
 
     None values leave the preset's value. Every value is checked by the branch that owns it.
-    A model whose registry entry has ``fit_defaults`` (the boost models: ``loss="boost"``) gets
-    them for the fit fields the caller leaves None; the other models keep the preset's.
+    A registered model's method gets its recipe (``recipe``: ``engine`` or ``paper``,
+    ``ModelSpec.recipes``) for the fit fields the caller leaves None, and the recipe's model
+    fields under the options the caller gives; other methods keep the preset's.
 
     Raises:
         InputError: an unknown preset or option name, or a bad value.
@@ -230,8 +238,12 @@ def preset(name: str | RestoreConfig, **overrides: Any) -> RestoreConfig:
             values[branch][field_name] = value
     spec = MODELS.get(values[None].get("method", base.method))
     if spec is not None:
-        for field_name, value in spec.fit_defaults.items():
+        recipe = spec.recipes[values[None].get("recipe", base.recipe)]
+        for field_name, value in recipe.fit.items():
             values["fit"].setdefault(field_name, value)
+        if recipe.model:
+            given = values["model"].get("options", base.model.options)
+            values["model"]["options"] = {**recipe.model, **given}
     return dataclasses.replace(
         base,
         model=dataclasses.replace(base.model, **values["model"]),

@@ -1,11 +1,11 @@
 """The fitting loop: overfit one video representation to one (corrupted) video.
 
-It owns the optimizer (Adam, HNeRV section 4.1), the warm-up + cosine schedule, the masked loss
-(eq. 2) and the stop flag; two pieces beside it keep the loop itself short: ``BudgetWatch`` plans
-the epochs against a deadline and ends the fit when it is near, ``DivergenceGuard`` rolls a
-diverging fit back. It knows neither the model family (every model
-maps ``(frames, indices)`` to frames) nor the front end: it reports through ``on_progress`` and
-never prints.
+It owns the optimizer (Adam, HNeRV section 4.1, or Adan: ``restore.fit.optim``), the warm-up +
+cosine schedule, the masked loss (eq. 2) and the stop flag; two pieces beside it keep the loop
+itself short: ``BudgetWatch`` plans the epochs against a deadline and ends the fit when it is
+near, ``DivergenceGuard`` rolls a diverging fit back. It knows neither the model family (every
+model maps ``(frames, indices)`` to frames) nor the front end: it reports through
+``on_progress`` and never prints.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from masks.checks import check_positive_int, fail
 from restore.deadline import Deadline
 from restore.fields import option
 from restore.fit.losses import LOSSES, reconstruction_loss
+from restore.fit.optim import OPTIMIZERS, make_optimizer
 from restore.fit.plan import PROBE_STEPS, FitPlan, decode_seconds, plan_epochs
 from restore.fit.schedule import warmup_cosine
 from restore.metrics import psnr_from_mse
@@ -73,7 +74,9 @@ class FitConfig:
     # Batch 1, lr 3e-3, gradient norm clipped to 1, instead of the paper's batch 2, lr 1e-3 and no
     # clipping: the same hole PSNR in half the epochs (docs/time-to-quality.md).
     batch_size: int = option(1, help="Frames per optimizer step.")
-    lr: float = option(3e-3, help="Peak Adam learning rate (warm-up, then cosine decay).")
+    lr: float = option(3e-3, help="Peak learning rate (warm-up, then cosine decay).")
+    optimizer: str = option("adam", help="adam | adan (Xie et al. 2022, Boosting-NeRV's).")
+    betas: tuple[float, ...] | None = None  # the optimizer's betas; None: its defaults
     warmup_fraction: float = 0.2  # share of steps spent warming the learning rate up
     min_lr_factor: float = 0.0  # cosine decays to lr * this
     loss: str = option(
@@ -104,6 +107,12 @@ class FitConfig:
             raise fail("collapse factor", "a number > 1", self.collapse_factor)
         if not 0 <= self.warmup_fraction < 1:
             raise fail("warm-up fraction", "a number in [0, 1)", self.warmup_fraction)
+        if self.optimizer not in OPTIMIZERS:
+            raise fail("optimizer", f"one of {', '.join(OPTIMIZERS)}", repr(self.optimizer))
+        if self.betas is not None:
+            self.betas = tuple(float(beta) for beta in self.betas)
+            if len(self.betas) != {"adam": 2, "adan": 3}[self.optimizer]:
+                raise fail(f"{self.optimizer} betas", "2 for adam, 3 for adan", self.betas)
         if self.loss not in LOSSES:
             raise fail("loss", f"one of {', '.join(LOSSES)}", repr(self.loss))
         if self.precision not in PRECISIONS:
@@ -151,6 +160,7 @@ class FitResult:
     plan: FitPlan | None = None  # the budgeted fit's plan
     recoveries: int = 0
     messages: list[str] = field(default_factory=list)
+    optimizer: str = ""  # the optimizer's class (Adam, Adan)
 
 
 @torch.no_grad()
@@ -346,12 +356,12 @@ def fit_representation(
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
     model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999))
+    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.betas)
     steps_per_epoch = math.ceil(num_frames / config.batch_size)
     epochs = config.epochs  # a budgeted fit replaces it with its plan after the probe
     total_steps = steps_per_epoch * epochs
     guard = DivergenceGuard(model, optimizer, config)
-    result = FitResult(model=model)
+    result = FitResult(model=model, optimizer=type(optimizer).__name__)
     started = time.perf_counter()
     watch = None if deadline is None else BudgetWatch(deadline, started)
     step = 0

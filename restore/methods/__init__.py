@@ -181,6 +181,24 @@ METHODS: dict[str, Method] = {
             "Gaussian blur",
         ),
         _classical_method(
+            "uniform",
+            "denoise",
+            f"{_DENOISE}:uniform_filter",
+            "3x3 mean (box) filter, per frame",
+        ),
+        _classical_method(
+            "minimum",
+            "denoise",
+            f"{_DENOISE}:minimum_filter",
+            "3x3 minimum filter (erosion), per frame",
+        ),
+        _classical_method(
+            "maximum",
+            "denoise",
+            f"{_DENOISE}:maximum_filter",
+            "3x3 maximum filter (dilation), per frame",
+        ),
+        _classical_method(
             "nlmeans",
             "denoise",
             f"{_DENOISE}:nl_means_temporal",

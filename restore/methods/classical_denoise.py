@@ -3,6 +3,10 @@
 - ``median_spatial``: per-frame median filter (J. W. Tukey, "Exploratory Data Analysis", 1977).
 - ``median_spatiotemporal``: the same median over a ``size x size x size`` (t, h, w) cube.
 - ``gaussian_blur``: per-frame isotropic Gaussian low-pass filter.
+- ``uniform_filter``, ``minimum_filter``, ``maximum_filter``: the mean, smallest and largest value
+  of every pixel's ``size x size`` neighbourhood in its frame (box filter and grey-scale erosion /
+  dilation), the other classical filters of NeRV's denoising comparison (Chen et al., NeurIPS
+  2021, Table 5).
 - ``nl_means_temporal``: non-local means over neighbouring frames, A. Buades, B. Coll,
   J.-M. Morel, "A non-local algorithm for image denoising", CVPR 2005, and "Denoising image
   sequences does not require motion estimation", AVSS 2005 (OpenCV's
@@ -138,6 +142,73 @@ def gaussian_blur(video: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     blurred = functional.conv2d(padded, horizontal, groups=channels)
     blurred = functional.conv2d(blurred, vertical, groups=channels)
     return blurred.clamp(0.0, 1.0)
+
+
+def _replicate_padded(video: torch.Tensor, size: int) -> torch.Tensor:
+    """``(T, 3, H, W)`` float32 on the CPU, padded by ``size // 2`` replicated border pixels."""
+    half = size // 2
+    return functional.pad(video.detach().cpu().float(), (half, half, half, half), mode="replicate")
+
+
+@boundary(values=False)
+def uniform_filter(video: torch.Tensor, size: int = 3) -> torch.Tensor:
+    """Replaces every pixel by the mean of its ``size x size`` neighbourhood in its frame.
+
+    A box (moving-average) filter; borders are replicated, as in ``median_spatial``.
+
+    Args:
+        video: Noisy video ``(T, 3, H, W)`` float RGB.
+        size: Odd window side in pixels.
+
+    Returns:
+        ``(T, 3, H, W)`` float32 video clipped to [0, 1].
+
+    Raises:
+        ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``size`` is not odd and positive.
+    """
+    _validate_odd_size(size, "size")
+    padded = _replicate_padded(video, size)
+    return functional.avg_pool2d(padded, size, stride=1).clamp(0.0, 1.0)
+
+
+@boundary(values=False)
+def minimum_filter(video: torch.Tensor, size: int = 3) -> torch.Tensor:
+    """Replaces every pixel by the smallest value of its ``size x size`` neighbourhood (per
+    channel, in its frame): grey-scale erosion, which removes bright (salt) impulses.
+
+    Args:
+        video: Noisy video ``(T, 3, H, W)`` float RGB.
+        size: Odd window side in pixels.
+
+    Returns:
+        ``(T, 3, H, W)`` float32 video clipped to [0, 1].
+
+    Raises:
+        ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``size`` is not odd and positive.
+    """
+    _validate_odd_size(size, "size")
+    padded = _replicate_padded(video, size)
+    return (-functional.max_pool2d(-padded, size, stride=1)).clamp(0.0, 1.0)
+
+
+@boundary(values=False)
+def maximum_filter(video: torch.Tensor, size: int = 3) -> torch.Tensor:
+    """Replaces every pixel by the largest value of its ``size x size`` neighbourhood (per
+    channel, in its frame): grey-scale dilation, which removes dark (pepper) impulses.
+
+    Args:
+        video: Noisy video ``(T, 3, H, W)`` float RGB.
+        size: Odd window side in pixels.
+
+    Returns:
+        ``(T, 3, H, W)`` float32 video clipped to [0, 1].
+
+    Raises:
+        ValueError: If ``video`` is not ``(T, 3, H, W)`` float or ``size`` is not odd and positive.
+    """
+    _validate_odd_size(size, "size")
+    padded = _replicate_padded(video, size)
+    return functional.max_pool2d(padded, size, stride=1).clamp(0.0, 1.0)
 
 
 NLMEANS_STRENGTH = 0.5

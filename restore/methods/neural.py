@@ -174,6 +174,8 @@ def fit_and_decode(
         "padded_size": [padded_h, padded_w],
         "device": describe_device(device),
         "loss": loss_kind,
+        "optimizer": fit.optimizer,
+        "lr": fit_config.lr,
         "epochs_run": fit.epochs_run,
         "frames_seen": frames_seen,
         "total_steps": (fit.plan.epochs if fit.plan else fit_config.epochs) * steps_per_epoch,

@@ -15,12 +15,25 @@ from torch import nn
 
 from restore.errors import InputError
 from restore.models.boost import BoostConfig, BoostedNeRV, boost_total_size
+from restore.models.enerv import ENeRV, ENeRVConfig, enerv_total_size
 from restore.models.hnerv import HNeRV, HNeRVConfig, hnerv_total_size
 from restore.models.nerv import NeRV, NeRVConfig, nerv_total_size
+from restore.models.recipes import (
+    ENGINE,
+    ENGINE_BOOST,
+    PAPER_BOOST,
+    PAPER_ENERV_BOOST,
+    PAPER_HNERV,
+    PAPER_NERV,
+    RECIPES,
+    Recipe,
+)
 from restore.models.strides import choose_strides, padded_size, parse_strides
 
 __all__ = [
     "MODELS",
+    "RECIPES",
+    "Recipe",
     "SizeOutOfReach",
     "ModelSpec",
     "create_model",
@@ -51,8 +64,17 @@ class ModelSpec:
     width_field: str  # the config field scaled to reach a target size
     overrides: dict[str, Any] = field(default_factory=dict)
     description: str = ""
-    # FitConfig fields this model's method uses unless the caller names them (restore.config.preset)
-    fit_defaults: dict[str, Any] = field(default_factory=dict)
+    # How the model is fitted, by recipe name (restore.models.recipes): the FitConfig and model
+    # fields its method uses unless the caller names them (restore.config.preset)
+    recipes: dict[str, Recipe] = field(
+        default_factory=lambda: {"engine": ENGINE, "paper": PAPER_HNERV}
+    )
+    # Fields halved (not below MIN_SHRUNK_WIDTH) while the narrowest model still exceeds a small
+    # target: the fixed-width MLPs (NeRV's 512-wide one) alone can exceed tiny budgets.
+    shrink_fields: tuple[str, ...] = ()
+
+
+MIN_SHRUNK_WIDTH = 16
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -62,6 +84,7 @@ MODELS: dict[str, ModelSpec] = {
         hnerv_total_size,
         "decoder_width",
         description="HNeRV: ConvNeXt embedding + HNeRV blocks (k 1,3,5; r 1.2)",
+        recipes={"engine": ENGINE, "paper": PAPER_HNERV},
     ),
     "nerv": ModelSpec(
         NeRV,
@@ -69,6 +92,8 @@ MODELS: dict[str, ModelSpec] = {
         nerv_total_size,
         "first_width",
         description="NeRV: frame-index positional encoding + MLP + NeRV blocks (k 3; r 2)",
+        recipes={"engine": ENGINE, "paper": PAPER_NERV},
+        shrink_fields=("hidden",),
     ),
     "nerv-hblocks": ModelSpec(
         NeRV,
@@ -77,13 +102,15 @@ MODELS: dict[str, ModelSpec] = {
         "first_width",
         overrides={"reduction": 1.2, "k_min": 3, "k_max": 5},
         description="NeRV input with HNeRV blocks (k 3,5; r 1.2), Table 6 ablation",
+        recipes={"engine": ENGINE, "paper": PAPER_HNERV},
+        shrink_fields=("hidden",),
     ),
     "hnerv-boost": ModelSpec(
         BoostedNeRV,
         BoostConfig,
         boost_total_size,
         "decoder_width",
-        fit_defaults={"loss": "boost"},
+        recipes={"engine": ENGINE_BOOST, "paper": PAPER_BOOST},
         description="HNeRV-Boost (Boosting-NeRV): HNeRV embedding + conditional decoder "
         "(TAT, SNeRV blocks); boost loss by default",
     ),
@@ -93,9 +120,31 @@ MODELS: dict[str, ModelSpec] = {
         boost_total_size,
         "decoder_width",
         overrides={"generator": "nerv", "k_min": 3},
-        fit_defaults={"loss": "boost"},
+        recipes={"engine": ENGINE_BOOST, "paper": PAPER_BOOST},
         description="NeRV-Boost (Boosting-NeRV): frame-index MLP + conditional decoder "
         "(TAT, SNeRV blocks); boost loss by default",
+        shrink_fields=("hidden",),
+    ),
+    "enerv": ModelSpec(
+        ENeRV,
+        ENeRVConfig,
+        enerv_total_size,
+        "first_width",
+        description="E-NeRV: spatial tokens x temporal embedding, two transformer blocks + NeRV "
+        "blocks modulated by time (k 3; r 2)",
+        recipes={"engine": ENGINE, "paper": PAPER_NERV},
+        shrink_fields=("hidden", "block_dim"),
+    ),
+    "enerv-boost": ModelSpec(
+        BoostedNeRV,
+        BoostConfig,
+        boost_total_size,
+        "decoder_width",
+        overrides={"generator": "enerv", "k_min": 3, "hidden": 128},
+        recipes={"engine": ENGINE_BOOST, "paper": PAPER_ENERV_BOOST},
+        description="E-NeRV-Boost (Boosting-NeRV): E-NeRV's spatial-temporal embedding + "
+        "conditional decoder (TAT, SNeRV blocks); boost loss by default",
+        shrink_fields=("hidden", "block_dim"),
     ),
 }
 
@@ -163,13 +212,15 @@ def create_model(
             raise InputError(f"model size must be positive, got {size}M")
         target = int(round(size * 1e6))
         config = _size_to_target(spec, config, target, dims)
-        if hasattr(config, "hidden") and getattr(config, "generator", "nerv") == "nerv":
-            # NeRV's 512-wide MLP alone can exceed tiny budgets: narrow it until the target fits.
-            while spec.total_size(config, *dims) > target * (1 + SIZE_TOLERANCE) and (
-                config.hidden > 16
-            ):
-                config = dataclasses.replace(config, hidden=config.hidden // 2)
-                config = _size_to_target(spec, config, target, dims)
+        while spec.total_size(config, *dims) > target * (1 + SIZE_TOLERANCE):
+            narrower = {
+                name: getattr(config, name) // 2
+                for name in spec.shrink_fields
+                if getattr(config, name) > MIN_SHRUNK_WIDTH
+            }
+            if not narrower:
+                break
+            config = _size_to_target(spec, dataclasses.replace(config, **narrower), target, dims)
         actual = spec.total_size(config, *dims)
         if abs(actual - target) > SIZE_TOLERANCE * target:
             raise SizeOutOfReach(

@@ -4,7 +4,9 @@ The framework has two parts (slides, "Universal Boosting-NeRV Framework"): an *e
 generator*, which picks the base model, and one *conditional decoder*, shared by all of them.
 
 - HNeRV-Boost: ``y_t = E(x_t)`` is HNeRV's ConvNeXt content embedding (d x h x w) and the decoder
-  input; NeRV-Boost: ``y_t`` is NeRV's grid ``MLP(PE(t))`` (c0 x h x w). Both also compute a
+  input; NeRV-Boost: ``y_t`` is NeRV's grid ``MLP(PE(t))`` (c0 x h x w); E-NeRV-Boost: ``y_t`` is
+  E-NeRV's fused spatial-temporal grid (``restore.models.enerv.SpatialTemporalEmbedding``, c0 x
+  h x w), whose per-stage temporal normalisation the TAT blocks replace. All three also compute a
   temporal embedding ``z_t = M(PE(t))`` (PE: NeRV's sin/cos encoding of ``t = index / T``, M a
   two-layer MLP). For HNeRV-Boost the content embedding conditions it too (``content_condition``):
   ``z_t = M(PE(t)) + W · mean_hw(y_t)``.
@@ -24,11 +26,11 @@ generator*, which picks the base model, and one *conditional decoder*, shared by
 ``tat``, ``sine`` and ``snerv`` switch the three decoder parts off for ablations; with all three
 off, ``hnerv-boost`` is exactly ``hnerv`` (same parameters). The improved loss (L1 + MS-SSIM +
 frequency) is ``loss="boost"`` in ``restore.fit.losses``, usable by any model; the boost methods
-default to it (``ModelSpec.fit_defaults``).
+default to it (their recipes, ``ModelSpec.recipes``).
 
 TotalSize counts everything needed to decode: for HNeRV-Boost the embeddings plus the decoder
 (temporal generator M and TAT projections included; the encoder apart, as in HNeRV); for
-NeRV-Boost every parameter.
+NeRV-Boost and E-NeRV-Boost every parameter.
 
 Not implemented: the slides' consistent entropy minimisation (quantisation with a network-free
 Gaussian entropy model, rate term ``κ·ReLU(R - R_target)``) is a compression tool, out of scope
@@ -43,11 +45,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from restore.models.enerv import SpatialTemporalEmbedding, spatial_temporal_size
 from restore.models.hnerv import ConvNeXtEncoder
 from restore.models.layers import block_kernels, block_widths, positional_encoding
 from restore.models.strides import embedding_grid
 
-GENERATORS = ("hnerv", "nerv")
+GENERATORS = ("hnerv", "nerv", "enerv")
 TAT_INIT_SCALE = 0.1  # shrinks the default init of the γ/β projections: blocks start near identity
 
 
@@ -56,12 +59,16 @@ class BoostConfig:
     """Architecture of one boosted model (HNeRV-Boost or NeRV-Boost)."""
 
     strides: tuple[int, ...]  # decoder upsampling per stage; product divides H and W
-    generator: str = "hnerv"  # embedding generator: hnerv (content) | nerv (frame index)
+    generator: str = "hnerv"  # embedding generator: hnerv (content) | nerv | enerv (frame index)
     decoder_width: int = 48  # channels of the decoder input (HNeRV's c2, NeRV's c0)
     embed_dim: int = 16  # hnerv: content embedding channels d
     encoder_dim: int = 64  # hnerv: ConvNeXt width
     encoder_blocks: int = 1  # hnerv: ConvNeXt blocks per encoder stage
-    hidden: int = 512  # nerv: hidden width of the MLP that makes the input grid
+    hidden: int = 512  # nerv: hidden width of the MLP that makes the input grid; enerv: of MLP_t
+    block_dim: int = 64  # enerv: width of the spatial and spatial-temporal tokens
+    heads: int = 4  # enerv: attention heads of its two transformer blocks
+    mlp_ratio: int = 2  # enerv: transformer MLP width as a multiple of block_dim
+    xy_levels: int = 16  # enerv: positional encoding levels of each grid coordinate
     pe_base: float = 1.25  # positional encoding base b (both PE(t) uses)
     pe_levels: int = 80  # positional encoding levels l
     temporal_dim: int = 64  # channels of the temporal embedding z_t
@@ -209,7 +216,8 @@ class ConditionalDecoder(nn.Module):
 class BoostedNeRV(nn.Module):
     """Embedding generator + conditional decoder; ``forward(frames, indices)``.
 
-    HNeRV-Boost encodes ``frames`` (and uses ``indices`` for z_t); NeRV-Boost ignores ``frames``.
+    HNeRV-Boost encodes ``frames`` (and uses ``indices`` for z_t); NeRV-Boost and E-NeRV-Boost
+    ignore ``frames``.
     """
 
     def __init__(self, config: BoostConfig, num_frames: int, height: int, width: int) -> None:
@@ -228,6 +236,18 @@ class BoostedNeRV(nn.Module):
             )
             self.stem = nn.Sequential(
                 nn.Conv2d(config.embed_dim, config.decoder_width, 1), _activation(config.sine)
+            )
+        elif config.generator == "enerv":
+            self.stem = SpatialTemporalEmbedding(
+                self.grid,
+                config.decoder_width,
+                block_dim=config.block_dim,
+                hidden=config.hidden,
+                heads=config.heads,
+                mlp_ratio=config.mlp_ratio,
+                pe_base=config.pe_base,
+                pe_levels=config.pe_levels,
+                xy_levels=config.xy_levels,
             )
         else:
             cells = self.grid[0] * self.grid[1]
@@ -266,6 +286,9 @@ class BoostedNeRV(nn.Module):
     def forward(self, frames: torch.Tensor | None, indices: torch.Tensor) -> torch.Tensor:
         if self.encoder is not None:
             return self.decode(self.encode(frames), indices)
+        if self.config.generator == "enerv":
+            grid = self.stem(self.frame_times(indices))
+            return self.decoder(grid, self.temporal_embedding(indices))
         encoding = positional_encoding(
             self.frame_times(indices), self.config.pe_base, self.config.pe_levels
         )
@@ -297,6 +320,15 @@ def boost_total_size(config: BoostConfig, num_frames: int, height: int, width: i
     if config.generator == "hnerv":
         total += config.embed_dim * config.decoder_width + config.decoder_width  # 1x1 stem
         total += num_frames * config.embed_dim * cells  # the embeddings
+    elif config.generator == "enerv":
+        total += spatial_temporal_size(
+            config.decoder_width,
+            block_dim=config.block_dim,
+            hidden=config.hidden,
+            mlp_ratio=config.mlp_ratio,
+            pe_levels=config.pe_levels,
+            xy_levels=config.xy_levels,
+        )
     else:
         total += 2 * config.pe_levels * config.hidden + config.hidden
         total += config.hidden * config.decoder_width * cells + config.decoder_width * cells

@@ -35,6 +35,14 @@ def test_override_equal_to_the_profile_keeps_the_label():
     assert resolve_profile("cpu", epochs=50, size="432x240").label == "cpu"
 
 
+def test_the_paper_recipe_gets_its_own_label_and_records():
+    profile = resolve_profile("cpu", recipe="paper", epochs=8)
+    assert profile.recipe == "paper" and profile.label == "cpu_epochs8_recipepaper"
+    assert profile.to_dict()["recipe"] == "paper"
+    engine = resolve_profile("cpu", recipe="engine")
+    assert engine.label == "cpu" and "recipe" not in engine.to_dict()  # older records match
+
+
 def test_native_size_override():
     profile = resolve_profile("smoke", size="native")
     assert profile.size is None
@@ -61,6 +69,7 @@ def test_parse_size_rejects_bad_values(text):
         ({"batch_size": 0}, "--batch-size"),
         ({"curve_every": -1}, "--curve-every"),
         ({"model_size": 0.0}, "--model-size"),
+        ({"recipe": "authors"}, "--recipe: expected one of engine, paper, got 'authors'"),
     ],
 )
 def test_resolve_profile_rejects_bad_overrides(overrides, message):

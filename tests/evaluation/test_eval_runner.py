@@ -103,6 +103,18 @@ def test_a_failing_job_is_recorded_and_the_batch_goes_on(davis_root, tmp_path):
     assert plan(davis_root, tmp_path, methods=["telea"]).skipped == [good]
 
 
+def test_the_recipe_reaches_the_harness_fit_and_its_record(davis_root, tmp_path):
+    profile = dataclasses.replace(PROFILES["smoke"], recipe="paper", epochs=2)
+    job = plan(davis_root, tmp_path, methods=["hnerv-boost"], profile=profile).to_run[0]
+    assert "recipepaper" in str(job.record_path)
+    [outcome] = run_jobs([job], Parallelism(0, 1), lambda outcome: None)
+    assert outcome.status == "ok", outcome.message
+    record = json.loads(job.record_path.read_text())
+    assert record["recipe"] == "paper" and record["profile"]["recipe"] == "paper"
+    assert record["config"]["fit"]["optimizer"] == "adan" and record["fit"]["optimizer"] == "Adan"
+    assert record["fit"]["lr"] == 3e-3 and record["config"]["fit"]["epochs"] == 2
+
+
 @pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "pool"])
 def test_epochs_reach_the_parent_as_the_fit_runs(davis_root, tmp_path, workers):
     hnerv, telea = (

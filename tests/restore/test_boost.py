@@ -12,7 +12,7 @@ from restore.models import MODELS, choose_strides, create_model, padded_size
 from restore.models.boost import DecoderStage, Sine, TemporalAffine, boost_total_size
 from restore.models.hnerv import hnerv_total_size
 
-BOOST_MODELS = ["hnerv-boost", "nerv-boost"]
+BOOST_MODELS = ["hnerv-boost", "nerv-boost", "enerv-boost"]
 
 
 def _model(name: str, **overrides):

@@ -18,10 +18,13 @@ from scipy import ndimage
 from masks import box_masks
 from restore.methods.classical_denoise import (
     gaussian_blur,
+    maximum_filter,
     median_spatial,
     median_spatiotemporal,
+    minimum_filter,
     nl_means_temporal,
     reflected_index,
+    uniform_filter,
 )
 from restore.methods.classical_inpaint import (
     biharmonic,
@@ -231,6 +234,56 @@ def test_medians_match_scipy_with_replicated_edges() -> None:
     assert torch.equal(median_spatiotemporal(video), torch.from_numpy(expected_3d))
 
 
+# One 3x4 channel, borders replicated for the 3x3 windows.
+SMALL = torch.tensor([[0.0, 0.9, 0.3, 0.6], [0.6, 0.3, 0.0, 0.9], [0.3, 0.6, 0.9, 0.0]])
+
+
+@pytest.mark.parametrize(
+    "denoise, expected",
+    [
+        (
+            uniform_filter,
+            # Window sums in tenths over 9: the corner (0, 0) sees 0+0+.9, 0+0+.9, .6+.6+.3.
+            (torch.tensor([[33, 33, 48, 48], [36, 39, 45, 42], [39, 45, 42, 36]]) / 90).tolist(),
+        ),
+        (
+            minimum_filter,
+            [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.3, 0.0, 0.0, 0.0]],
+        ),
+        (
+            maximum_filter,
+            [[0.9, 0.9, 0.9, 0.9], [0.9, 0.9, 0.9, 0.9], [0.6, 0.9, 0.9, 0.9]],
+        ),
+    ],
+)
+def test_box_filters_on_a_known_frame(denoise, expected) -> None:
+    video = SMALL.expand(1, 3, 3, 4).contiguous()
+    restored = denoise(video)
+    assert restored.shape == video.shape and restored.dtype == torch.float32
+    assert torch.allclose(restored[0, 1], torch.tensor(expected), atol=1e-6)
+    assert torch.equal(restored[0, 0], restored[0, 2])  # channels are filtered alike
+
+
+def test_box_filters_match_scipy_with_replicated_edges() -> None:
+    video = torch.rand(2, 3, 9, 11, generator=torch.Generator().manual_seed(6))
+    frames = video.numpy()
+    for denoise, reference in [
+        (uniform_filter, ndimage.uniform_filter),
+        (minimum_filter, ndimage.minimum_filter),
+        (maximum_filter, ndimage.maximum_filter),
+    ]:
+        expected = torch.from_numpy(reference(frames, size=(1, 1, 5, 5), mode="nearest"))
+        assert torch.allclose(denoise(video, size=5), expected, atol=1e-6), denoise.__name__
+
+
+def test_minimum_and_maximum_remove_salt_and_pepper() -> None:
+    video = torch.full((1, 3, 7, 7), 0.5)
+    video[..., 3, 3] = 1.0  # salt
+    assert torch.equal(minimum_filter(video), torch.full_like(video, 0.5))
+    video[..., 3, 3] = 0.0  # pepper
+    assert torch.equal(maximum_filter(video), torch.full_like(video, 0.5))
+
+
 def test_gaussian_blur_matches_opencv() -> None:
     video = torch.rand(2, 3, 20, 24, generator=torch.Generator().manual_seed(4))
     expected = np.stack(
@@ -296,6 +349,9 @@ def test_inpainting_rejects_bad_inputs(method, video, mask, message: str) -> Non
         (lambda: median_spatial(VIDEO, size=4), "size must be an odd integer >= 1, got 4"),
         (lambda: median_spatiotemporal(torch.zeros(4, 8, 10)), r"video: expected shape"),
         (lambda: gaussian_blur(VIDEO, sigma=0.0), "sigma must be a positive number"),
+        (lambda: uniform_filter(VIDEO, size=2), "size must be an odd integer >= 1, got 2"),
+        (lambda: minimum_filter(VIDEO, size=0), "size must be an odd integer >= 1, got 0"),
+        (lambda: maximum_filter(torch.zeros(4, 8, 10)), r"video: expected shape"),
         (lambda: nl_means_temporal(VIDEO, window=4), "window must be an odd integer"),
         (lambda: nl_means_temporal(VIDEO, h=-1), "h must be a positive number"),
     ],

@@ -83,10 +83,19 @@ def test_strides_for_any_size_divide_the_padded_frame() -> None:
 
 def test_unknown_model_lists_valid_names() -> None:
     with pytest.raises(
-        ValueError, match="valid models: hnerv, hnerv-boost, nerv, nerv-boost, nerv-hblocks"
+        ValueError,
+        match="valid models: enerv, enerv-boost, hnerv, hnerv-boost, nerv, nerv-boost, nerv-hbl",
     ):
         create_model("hnerf", num_frames=2, height=32, width=32)
-    assert list_models() == ["hnerv", "hnerv-boost", "nerv", "nerv-boost", "nerv-hblocks"]
+    assert list_models() == [
+        "enerv",
+        "enerv-boost",
+        "hnerv",
+        "hnerv-boost",
+        "nerv",
+        "nerv-boost",
+        "nerv-hblocks",
+    ]
 
 
 def test_unreachable_size_is_an_error() -> None:
