@@ -99,6 +99,9 @@ def child(clip: str, frames_count: int) -> dict:
         "seconds": phases,
         "hole_psnr": psnr_in_holes(real_fill, video, mask),
     }
+    import resource
+
+    report["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
 
 
@@ -157,6 +160,8 @@ def main() -> None:
             print(f"{name:10}{cells}{reports[name][job]['hole_psnr']:12.2f}")
         ratios[job] = rows["baseline"]["total"] / rows["today"]["total"]
         print(f"{job} speedup vs baseline: {ratios[job]:.2f}")
+    for name, report in reports.items():
+        print(f"peak RSS of the {name} process (both jobs): {report['peak_rss_mib']:.0f} MiB")
     print(f"speedup vs baseline: {ratios['hybrid classical']:.2f}")
 
 
