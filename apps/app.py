@@ -86,7 +86,8 @@ def build_app(
                 )
                 with gr.Group(visible=DEFAULT_PROBLEM == "draw") as draw_group:
                     drawing = fields["drawing"] = gr.ImageEditor(
-                        label="Paint over what should go (the mask applies to every frame)",
+                        label="Paint over what should go (the mask stays where it is drawn, on "
+                        "every frame, unless it follows the object)",
                         type="numpy",
                         image_mode="RGBA",
                         sources=[],
@@ -96,6 +97,26 @@ def build_app(
                         eraser=gr.Eraser(),
                         elem_id="mask-editor",
                     )
+                    follow = fields["follow"] = gr.Checkbox(
+                        False,
+                        label="Follow the object: it moves, so its mask moves with it (paint over "
+                        "all of it on this first frame)",
+                        elem_id="follow",
+                    )
+                    with gr.Row():
+                        tracking_button = gr.Button(
+                            "Preview the tracked mask", size="sm", elem_id="preview-tracking"
+                        )
+                        tracking_stop = gr.Button(
+                            "Stop", variant="stop", size="sm", elem_id="stop-tracking"
+                        )
+                    tracked_video = gr.Video(
+                        label="The followed object on every frame (red = to restore)",
+                        interactive=False,
+                        height=240,
+                        elem_id="tracked-video",
+                    )
+                    tracked_info = gr.Markdown(elem_id="tracked-info")
                 with gr.Group(visible=False) as upload_group:
                     mask_files = fields["mask_files"] = without_empty_temp_files(
                         gr.File(
@@ -264,9 +285,14 @@ def build_app(
             "api_visibility": "private",
         }
         result_outputs = [status, live, output_video, before_after, frame, metrics, downloads]
-        video.change(handlers.clear, None, [*result_outputs, estimate_text], **light).then(
-            handlers.inspect, [video, start_frame], [video_info, drawing], **light
-        ).then(**preview).then(**estimate)
+        video.change(
+            handlers.clear,
+            None,
+            [*result_outputs, estimate_text, tracked_video, tracked_info],
+            **light,
+        ).then(handlers.inspect, [video, start_frame], [video_info, drawing], **light).then(
+            **preview
+        ).then(**estimate)
         start_frame.change(
             handlers.inspect, [video, start_frame], [video_info, drawing], **light
         ).then(**preview)
@@ -286,6 +312,10 @@ def build_app(
         for component in (mask_files, mask_invert, add_noise, noise_kind, noise_level):
             component.change(**preview)
         noise_as_holes.change(**preview)
+        follow.change(**preview)
+        for component in (start_frame, resolution, num_frames):  # a tracked mask shown goes stale
+            component.change(lambda: (None, ""), None, [tracked_video, tracked_info], **light)
+        drawing.input(lambda: (None, ""), None, [tracked_video, tracked_info], **light)
         drawing.input(**preview)  # brush strokes fire "input", not "change"
         resolution.change(**preview)
         num_frames.change(**preview)
@@ -311,6 +341,18 @@ def build_app(
             show_progress_on=[progress_area],
         )
         stop_button.click(handlers.stop, None, status, queue=False, api_name="stop")
+        # The tracker alone, in a queue of its own (it is short, and never waits behind a fit).
+        tracking_button.click(
+            handlers.preview_tracking,
+            request_inputs,
+            [tracked_video, tracked_info],
+            concurrency_id="track",
+            concurrency_limit=1,
+            api_name="preview_tracking",
+        )
+        tracking_stop.click(
+            handlers.stop, None, tracked_info, queue=False, api_visibility="private"
+        )
         frame.change(handlers.show_frame, frame, before_after, show_progress="hidden", **light)
         demo.unload(handlers.close)
 

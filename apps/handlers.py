@@ -36,10 +36,22 @@ from apps.inputs import (
     job_shape,
 )
 from apps.limits import DEFAULT_LIMITS, Limits
-from apps.runner import Failed, Finished, Frames, Phase, Prepared, Preview, Step, run_job_events
+from apps.runner import (
+    Failed,
+    Finished,
+    Frames,
+    Phase,
+    Prepared,
+    Preview,
+    Step,
+    Stopped,
+    Tracked,
+    run_job_events,
+)
 from apps.sessions import RunResult, SessionStore
+from masks import TrackingStopped
 from restore.errors import InputError
-from restore.io import frames_to_uint8, read_video
+from restore.io import frames_to_uint8, read_video, write_video
 from restore.job import JobReport
 from restore.jobs import prepare_input
 
@@ -56,6 +68,14 @@ BRUSH_COLOR = "#ff3030"
 BRUSH_FRACTION = 24  # brush radius: the frame's shorter side over this
 STATUS_SECONDS = 0.5  # at most two status updates a second during the fit
 LONG_RUN_SECONDS = 10 * 60  # estimates above this suggest a shorter setting
+BUSY = (
+    "Something is already running in this tab (a restoration or the tracked-mask preview): wait "
+    "for it or press Stop."
+)
+FOLLOW_NOTE = (
+    "The object is followed over the clip when restoring: press **Preview the tracked mask** to "
+    "see its mask on every frame."
+)
 
 
 def metrics_table(scores: dict[str, Any] | None) -> pd.DataFrame:
@@ -103,6 +123,10 @@ def frames_status(event: Frames) -> str:
         f"**{title}** · {event.done}/{event.total} {what} · "
         f"{_seconds(event.elapsed)} elapsed · about {_seconds(event.eta)} left"
     )
+
+
+def tracked_status(event: Tracked) -> str:
+    return f"**Following the object** · {event.done}/{event.total} frames"
 
 
 def step_status(step: Step) -> str:
@@ -222,9 +246,10 @@ class Handlers:
         if fields.problem == "draw" and not has_strokes(fields.drawing):
             return None, "Paint over what should go on the first frame; the mask shows here."
         session = self.store.get(request.session_hash if request else None)
+        follow = fields.problem == "draw" and bool(fields.follow)
         try:
             job, _ = build_job(
-                fields,
+                dataclasses.replace(fields, follow=False),  # the first frame: no tracking here
                 session,
                 self.guard,
                 output=session.directory / "preview.mp4",
@@ -245,8 +270,69 @@ class Handlers:
                 f"Masked: **{100 * fraction:.2f}%** of the pixels of {_plural(frames, 'frame')} at "
                 f"{width}x{height} (red: to be restored)."
             )
-        notes = "".join(f"\n\nNote: {note}" for note in prepared.notes)
-        return frames_to_uint8(first[None])[0], text + notes
+        if follow:
+            text += f"\n\n{FOLLOW_NOTE}"
+        else:
+            text += "".join(f"\n\nNote: {note}" for note in prepared.notes)
+        return frames_to_uint8(first[None])[0], text
+
+    @takes_request
+    def preview_tracking(
+        self,
+        fields: RunRequest,
+        request: gr.Request = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's API)
+    ) -> tuple[str | None, str]:
+        """Follow the drawn object over the clip (the tracker only, as a restoration with Follow
+        the object would) and show its mask tinted over the clip as a short video."""
+        if fields.video is None:
+            raise gr.Error("upload a video first (or pick the example clip)")
+        if fields.problem != "draw":
+            raise gr.Error(
+                "the tracked mask follows a drawn mask: choose 'Draw on the first frame' and "
+                "paint over the object"
+            )
+        session = self.store.get(request.session_hash if request else None)
+        if session.busy:
+            raise gr.Error(BUSY)
+        session.busy = session.tracking = True
+        try:
+            job, _ = build_job(
+                dataclasses.replace(fields, follow=True),
+                session,
+                self.guard,
+                output=session.directory / "tracked.mp4",
+                limits=self.limits,
+                device=self.device,
+            )
+            session.stop.clear()
+            progress(0, desc="Following the object")
+
+            def on_tracked(done: int, total: int) -> None:
+                progress((done, total), desc="Following the object", unit="frames")
+
+            prepared = prepare_input(job, on_tracked=on_tracked, should_stop=session.stop.is_set)
+            tinted = masks.overlay(prepared.corrupted, prepared.mask)
+            path = write_video(
+                session.directory / "tracked" / "tracked_mask.mp4", tinted, prepared.fps
+            )
+        except InputError as error:
+            raise gr.Error(str(error)) from None
+        except TrackingStopped:
+            return None, "**Stopped** while following the object: no tracked mask to show."
+        finally:
+            session.tracking = False
+            self.store.release(session)
+        if session.closed:  # the tab went away meanwhile: its folder is gone
+            return None, ""
+        session.track_output(path)
+        frames, _, height, width = prepared.mask.shape
+        text = (
+            f"The object followed over {_plural(frames, 'frame')} at {width}x{height} (red: to be "
+            f"restored, {100 * masks.masked_fraction(prepared.mask):.2f}% of the pixels). Where "
+            "the red misses part of the object, paint over more of it on the first frame."
+        )
+        return str(path), text
 
     # --- settings -----------------------------------------------------------------------------
 
@@ -298,9 +384,7 @@ class Handlers:
         """Restore the video; yields status, live preview, video, slider, frame, metrics, files."""
         session = self.store.get(request.session_hash if request else None)
         if session.busy:
-            raise gr.Error(
-                "A restoration is already running in this tab: wait for it or press Stop."
-            )  # (this tab's place in the queue stays: its first restoration holds it)
+            raise gr.Error(BUSY)  # (this tab's place in the queue stays: its first run holds it)
         session.busy = True
         started = False
         try:
@@ -316,7 +400,8 @@ class Handlers:
             )
             session.stop.clear()
             session.result = None
-            progress(0, desc="Reading the video and building the mask")
+            follow = " and following the object" if job.mask_track else " and building the mask"
+            progress(0, desc=f"Reading the video{follow}")
             events = run_job_events(job, session.stop, on_exit=lambda: self.store.release(session))
             started = True
         except InputError as error:
@@ -332,7 +417,16 @@ class Handlers:
         shown_phase = None
         try:
             for event in events:
-                if isinstance(event, Prepared):
+                if isinstance(event, Tracked):
+                    session.tracking = event.done < event.total  # what Stop would end
+                    if bar is None:
+                        bar = tqdm(total=event.total, desc="Following the object", unit="frame")
+                    bar.update(event.done - bar.n)
+                    if event.done == event.total:
+                        bar.close()
+                        bar = None  # the fit gets a bar of its own
+                    yield (tracked_status(event), *[skip] * 6)
+                elif isinstance(event, Prepared):
                     prepared = event.prepared
                 elif isinstance(event, Step):
                     if event.message:
@@ -359,6 +453,8 @@ class Handlers:
                         yield (f"**Finishing** · {event.name}…", *[skip] * 6)
                 elif isinstance(event, Preview):
                     yield (skip, self._image_file(session, "preview", event.image), *[skip] * 5)
+                elif isinstance(event, Stopped):
+                    yield (f"**Stopped** {event.message}: nothing was restored.", *[skip] * 6)
                 elif isinstance(event, Failed):
                     raise gr.Error(event.message)
                 elif isinstance(event, Finished):
@@ -368,6 +464,7 @@ class Handlers:
                         self.speeds.record_run(job, shape, event.report.result.timings, steps)
                     yield self._finished(event.report, session, info.name)
         finally:
+            session.tracking = False
             events.close()  # a visitor who left stops the fit (the result is still written)
             if bar is not None:
                 bar.close()
@@ -487,8 +584,9 @@ class Handlers:
             self._waiting.discard(request.session_hash if request else None)
 
     def clear(self):
-        """A new upload: forget the previous run's status, preview, result and messages."""
-        return "", None, None, None, gr.update(value=0, interactive=False), None, None, ""
+        """A new upload: forget the previous run's status, preview, result and messages, and the
+        tracked mask."""
+        return "", None, None, None, gr.update(value=0, interactive=False), None, None, "", None, ""
 
     def stop(self, request: gr.Request) -> str:
         """The Stop button: end the fit after its current step; the result so far is written."""
@@ -496,6 +594,8 @@ class Handlers:
         if not session.busy:
             return "Nothing is running."
         session.stop.set()
+        if session.tracking:
+            return "Stopping: the object is no longer followed…"
         return "Stopping: the best result so far is being written…"
 
     # --- output -------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 The app never takes a path typed by a visitor: files come only from Gradio's upload folder (or the
 bundled example the app itself copied), and every number or choice is checked against `Limits`.
 A drawn mask is saved as a PNG of the strokes and handed to the engine like an uploaded mask image
-(one image applies to every frame; the engine rescales it to the working resolution).
+(one image applies to every frame; the engine rescales it to the working resolution). With
+"Follow the object" the same PNG marks the object on the first frame instead, and the job follows
+it over the clip (`Job.mask_track`, as the CLI's ``--track``).
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class RunRequest:
     num_frames: float | None = 0  # 0: all frames from start_frame
     time_budget: str | None = ""  # e.g. "5m"; blank: no budget (the preset's epochs)
     method: str | None = ""  # a method spec (telea:radius=5); blank: the task's default method
+    follow: bool = False  # a drawn mask marks a moving object on the first frame: track it
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -215,15 +218,24 @@ def build_job(
         quick_stop=True,
         auto_chunk=True,  # a clip too long to restore whole is streamed in chunks
     )
-    if wants_chunks(job, neural=method.neural)[0]:
+    chunked = wants_chunks(job, neural=method.neural)[0]
+    if chunked:
         job.save_model = False  # one model per chunk: there is no single model to download
     if problem in ("boxes", "center"):
         job.mask = problem
     elif problem in ("draw", "upload") and not check_mask:
         job.mask = "boxes"  # a stand-in of the same cost: the estimate never reads the mask
     elif problem == "draw":
-        job.mask = str(_save_drawing(request.drawing, session))
+        follow = bool(request.follow)
+        job.mask = str(_save_drawing(request.drawing, session, follow=follow))
         job.mask_resize = True
+        if follow and chunked:  # tracking needs the whole clip at once (restore.streamed)
+            raise InputError(
+                "Follow the object: this clip is long enough to be restored in pieces, and the "
+                "object can only be followed over a clip restored whole; set fewer frames under "
+                "Advanced"
+            )
+        job.mask_track = follow
     elif problem == "upload":
         job.mask = str(_collect_mask_files(request.mask_files, session, guard))
         job.mask_resize = True
@@ -272,9 +284,16 @@ def _strokes(drawing: dict[str, Any] | None) -> np.ndarray | None:
     return painted
 
 
-def _save_drawing(drawing: dict[str, Any] | None, session: Session) -> Path:
+def _save_drawing(
+    drawing: dict[str, Any] | None, session: Session, *, follow: bool = False
+) -> Path:
     """Save the brush strokes (any layer, any colour) as a white-on-black mask PNG."""
     painted = _strokes(drawing)
+    if (painted is None or not painted.any()) and follow:
+        raise InputError(
+            "the drawn mask is empty: to follow an object, paint over it on the first frame "
+            "(brush tool), then try again"
+        )
     if painted is None or not painted.any():
         raise InputError(
             "the drawn mask is empty: paint over what should be removed on the first frame "

@@ -1,10 +1,10 @@
 """Run one `restore.jobs.run_job` in a worker thread and turn its callbacks into events.
 
 The fit runs in its own thread so the Gradio handler stays free to stream progress, previews and
-the final result. The engine does all the work: this module only relays ``on_prepared`` /
-``on_progress`` / ``on_frames`` (a long clip restored in chunks), asks the model for one frame
-every few epochs (``FitProgress.predict``, called inside the fit thread, where the model lives)
-and polls the session's stop flag.
+the final result. The engine does all the work: this module only relays ``on_tracked`` (a drawn
+mask followed over the clip), ``on_prepared`` / ``on_progress`` / ``on_frames`` (a long clip
+restored in chunks), asks the model for one frame every few epochs (``FitProgress.predict``,
+called inside the fit thread, where the model lives) and polls the session's stop flag.
 
 Frames are ``(T, 3, H, W)`` float32 in [0, 1] until they are handed to Gradio as ``(H, W, 3)``
 uint8 through `restore.io.frames_to_uint8`.
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from masks import TrackingStopped
 from restore.errors import InputError
 from restore.fit import FitProgress
 from restore.io import frames_to_uint8
@@ -29,6 +30,14 @@ from restore.jobs import run_job
 from restore.progress import PhaseProgress
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tracked:
+    """Following the drawn object: ``done`` of ``total`` frames have their mask."""
+
+    done: int
+    total: int
 
 
 @dataclass
@@ -86,6 +95,13 @@ class Finished:
 
 
 @dataclass
+class Stopped:
+    """Stopped before anything was restored: ``message`` says when (``while ...``)."""
+
+    message: str
+
+
+@dataclass
 class Failed:
     """The job raised. ``bad_input`` is False for a bug (the message is then generic)."""
 
@@ -93,7 +109,7 @@ class Failed:
     bad_input: bool
 
 
-Event = Prepared | Step | Phase | Preview | Frames | Finished | Failed
+Event = Tracked | Prepared | Step | Phase | Preview | Frames | Finished | Stopped | Failed
 
 PREVIEW_SECONDS = 10.0
 """A preview at the first step, then at least this often (besides every few epochs)."""
@@ -113,7 +129,7 @@ def run_job_events(
     on_exit: Callable[[], None] | None = None,
     poll_seconds: float = 0.25,
 ) -> Iterator[Event]:
-    """Run ``job`` in a thread and yield its events until `Finished` or `Failed`.
+    """Run ``job`` in a thread and yield its events until `Finished`, `Stopped` or `Failed`.
 
     Closing the iterator early (the visitor left) sets ``stop``: the fit ends after its current
     step and the engine still writes the best result so far into the job's output folder.
@@ -192,8 +208,11 @@ def run_job_events(
                 should_stop=stop.is_set,
                 on_prepared=on_prepared,
                 on_phase=lambda name: events.put(Phase(name)),
+                on_tracked=lambda done, total: events.put(Tracked(done, total)),
             )
             events.put(Finished(report))
+        except TrackingStopped:
+            events.put(Stopped("while following the object, before restoring"))
         except InputError as error:  # the project's input errors; anything else is a bug
             events.put(Failed(str(error), bad_input=True))
         except Exception:  # a bug: log it, tell the visitor something went wrong
@@ -217,7 +236,7 @@ def run_job_events(
                     return
                 continue
             yield event
-            if isinstance(event, Finished | Failed):
+            if isinstance(event, Finished | Stopped | Failed):
                 finished = True
                 return
     finally:

@@ -44,6 +44,7 @@ class Session:
     directory: Path
     stop: threading.Event = field(default_factory=threading.Event)
     busy: bool = False  # a fit (or a timing probe) is running for this session
+    tracking: bool = False  # what runs is the tracked-mask preview (the tracker only)
     closed: bool = False  # the tab went away; remove the folder once the fit ends
     last_used: float = field(default_factory=time.monotonic)
     result: RunResult | None = None

@@ -38,7 +38,7 @@ from masks.objects import (
 )
 from masks.preview import check_propagation, masked_fraction, never_visible_fraction, overlay
 from masks.spec import SYNTHETIC_MASKS, is_synthetic, make_mask
-from masks.track import TrackOptions, dilate_for_removal, track_mask
+from masks.track import TrackingStopped, TrackOptions, dilate_for_removal, track_mask
 from masks.user import load_mask, validate_mask
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "IMPULSE_KINDS",
     "SYNTHETIC_MASKS",
     "TrackOptions",
+    "TrackingStopped",
     "CorruptedInput",
     "InputError",
     "check_mask",

@@ -13,6 +13,7 @@ at what was behind them.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from masks.errors import InputError
 from masks.noise import add_noise, parse_noise_spec
 from masks.preview import propagation_warning
 from masks.spec import is_synthetic, make_mask
-from masks.track import dilate_for_removal, track_mask
+from masks.track import TrackingStopped, dilate_for_removal, track_mask
 
 
 @dataclass
@@ -53,6 +54,8 @@ def corrupt(
     resize: bool = False,
     track: bool = False,
     chunk: bool = False,
+    on_tracked: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> CorruptedInput:
     """Builds the corrupted input of a clip: holes (``mask``), or noise (``noise``), or neither.
 
@@ -73,6 +76,10 @@ def corrupt(
             (`restore.streamed`): a chunk may have no hole, and whether a hole is ever
             uncovered is a property of the whole clip, so neither is checked or noted here. The
             mask's layout, size and values are still checked, and so is a known pixel.
+        on_tracked: With ``track``, called with ``(frames done, frames in all)`` as the object
+            is followed.
+        should_stop: With ``track``, polled before each tracked frame; True ends tracking and
+            raises ``TrackingStopped``.
 
     Returns:
         The ``CorruptedInput``.
@@ -81,6 +88,7 @@ def corrupt(
         InputError: For a bad spec, a mask that does not fit the clip, an empty mask (unless
             ``chunk``), a mask that covers everything, or ``noise_mask`` with noise that has no
             mask.
+        TrackingStopped: ``should_stop`` ended tracking.
     """
     if mask is not None and noise is not None:
         raise fail("mask/noise", "holes or noise, not both", "both")
@@ -123,7 +131,9 @@ def corrupt(
         notes += [str(w.message) for w in caught]
         synthetic, description = is_synthetic(mask), f"mask {mask}"
         if track:
-            holes = tracked_holes(frames, holes, dilate)
+            holes = tracked_holes(
+                frames, holes, dilate, progress=on_tracked, should_stop=should_stop
+            )
             description = f"mask {mask}, tracked from the first frame"
     holes = (holes > 0.5).to(frames.dtype)
     if not chunk and not bool(holes.any()):
@@ -135,9 +145,20 @@ def corrupt(
     return CorruptedInput(frames * (1 - holes), holes, synthetic, description, notes)
 
 
-def tracked_holes(frames: torch.Tensor, loaded: torch.Tensor, dilate: int) -> torch.Tensor:
+def tracked_holes(
+    frames: torch.Tensor,
+    loaded: torch.Tensor,
+    dilate: int,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> torch.Tensor:
     """The holes of a tracked user mask: the object of its first frame tracked over the clip,
-    grown by the removal margin (``dilate_for_removal``) and then by ``dilate`` pixels."""
-    tracked = track_mask(frames, loaded[0, 0])
+    grown by the removal margin (``dilate_for_removal``) and then by ``dilate`` pixels.
+
+    ``progress`` and ``should_stop`` go to ``track_mask``; a stop raises ``TrackingStopped``."""
+    tracked = track_mask(frames, loaded[0, 0], progress=progress, should_stop=should_stop)
+    if tracked is None:
+        raise TrackingStopped("stopped while following the object")
     grown = dilate_for_removal(tracked)
     return dilate_for_removal(grown, dilate) if dilate else grown

@@ -41,6 +41,7 @@ from masks.morphology import dilate_mask
 
 __all__ = [
     "TrackOptions",
+    "TrackingStopped",
     "dilate_for_removal",
     "removal_margin",
     "track_mask",
@@ -61,6 +62,11 @@ class TrackOptions:
     band_min: int = 4  # smallest band (working pixels)
     grabcut_iterations: int = 2
     freeze_colours: bool = True  # grabCut keeps the annotated frame's colour models (no drift)
+
+
+class TrackingStopped(Exception):
+    """Tracking was stopped on request (``should_stop``) by a caller that needs every frame's
+    mask (`masks.corrupt`): not an input error, and not a bug."""
 
 
 # Removal margin: a share of the object's size (the root of its area), kept within a range of

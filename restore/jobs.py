@@ -33,8 +33,16 @@ from restore.outputs import write_outputs
 from restore.streamed import run_chunked, wants_chunks
 
 
-def prepare_input(job: Job) -> PreparedInput:
-    """Read the video and build the mask or noise (``masks.corrupt``); no file is written."""
+def prepare_input(
+    job: Job,
+    *,
+    on_tracked: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> PreparedInput:
+    """Read the video and build the mask or noise (``masks.corrupt``); no file is written.
+
+    With ``job.mask_track``, ``on_tracked(done, total)`` follows the frames tracked and
+    ``should_stop`` can end tracking (``masks.TrackingStopped`` is raised then)."""
     if job.task not in TASKS:
         raise fail("task", f"one of {', '.join(TASKS)}", repr(job.task))
     if job.task == "inpaint" and not job.mask:
@@ -55,6 +63,8 @@ def prepare_input(job: Job) -> PreparedInput:
         dilate=job.mask_dilate,
         resize=job.mask_resize,
         track=job.mask_track,
+        on_tracked=on_tracked,
+        should_stop=should_stop,
     )
     notes = list(corrupted.notes)
     height, width = video.frames.shape[2:]
@@ -122,6 +132,7 @@ def run_job(
     on_prepared: Callable[[PreparedInput], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
     on_frames: Callable[[int, int], None] | None = None,
+    on_tracked: Callable[[int, int], None] | None = None,
     method: Method | None = None,
 ) -> JobReport:
     """Run one job end to end and write its outputs atomically (`restore.outputs`).
@@ -133,9 +144,12 @@ def run_job(
     after the chunk in progress, ``on_prepared`` gets the first chunk's input, and the report's
     input and result hold only a sample of the frames (they went to the file as they were
     finished). Any other job is restored whole (`run_whole_clip`). Both return a `JobReport`.
+    A job that follows its mask's object (``mask_track``) reports the frames tracked through
+    ``on_tracked(done, total)``, and ``should_stop`` also ends the tracking.
 
     Raises:
         InputError: bad input (path, video, mask, options); nothing has been written then.
+        masks.TrackingStopped: ``should_stop`` ended tracking; nothing has been written.
     """
     started = time.perf_counter()
     paths = output_paths(job)
@@ -169,6 +183,7 @@ def run_job(
         should_stop=should_stop,
         on_prepared=on_prepared,
         on_phase=on_phase,
+        on_tracked=on_tracked,
         method=method,
     )
 
@@ -182,6 +197,7 @@ def run_whole_clip(
     should_stop: Callable[[], bool] | None = None,
     on_prepared: Callable[[PreparedInput], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
+    on_tracked: Callable[[int, int], None] | None = None,
     method: Method | None = None,
 ) -> JobReport:
     """The whole-clip runner of `run_job`: reads the clip, restores it at once
@@ -194,7 +210,7 @@ def run_whole_clip(
         method: the job's method (`restore.methods.get_method`), if looked up already; None:
             `restore.api.restore` looks it up.
     """
-    prepared = prepare_input(job)
+    prepared = prepare_input(job, on_tracked=on_tracked, should_stop=should_stop)
     if on_prepared is not None:
         on_prepared(prepared)
     prepared_at = time.perf_counter()

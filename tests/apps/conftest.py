@@ -88,6 +88,17 @@ def clip_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def moving_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, torch.Tensor]:
+    """A 12-frame 112x72 H.264 clip of a textured red disc moving 3 px right a frame
+    (`tests.conftest.textured_clip`), and the disc's true masks ``(12, 1, 72, 112)``."""
+    from tests.conftest import textured_clip
+
+    frames, truth = textured_clip(12, 72, 112, shift=3)
+    path = write_video(tmp_path_factory.mktemp("moving") / "disc.mp4", frames, 10.0)
+    return path, truth
+
+
+@pytest.fixture(scope="session")
 def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
     """The app, built with `TEST_LIMITS` on the CPU and served on 127.0.0.1 (closed at the end):
     its URL and its Blocks (whose `restore_handlers.store` holds the sessions)."""

@@ -341,3 +341,30 @@ def test_a_closed_tab_leaves_nothing_in_gradios_cache_and_an_open_one_keeps_its_
         time.sleep(0.2)
     assert cache_listing(cache) == at_start  # the example clip's copy serves the next visitor
     assert len(store) == 0 and not staying_folder.exists()
+
+
+def test_the_tracked_mask_preview_through_the_api(
+    app_url: str, moving_clip, tmp_path: Path
+) -> None:
+    clip, truth = moving_clip
+    layer = np.zeros((*truth.shape[2:], 4), np.uint8)
+    layer[truth[0, 0].numpy() > 0.5] = (255, 48, 48, 255)
+    Image.fromarray(layer).save(tmp_path / "layer.png")
+    Image.fromarray(np.zeros((*truth.shape[2:], 3), np.uint8)).save(tmp_path / "background.png")
+    drawing = {
+        "background": handle_file(str(tmp_path / "background.png")),
+        "layers": [handle_file(str(tmp_path / "layer.png"))],
+        "composite": None,
+        "id": None,
+    }
+    client = make_client(app_url, tmp_path)
+    video, text = client.predict(
+        video=handle_file(str(clip)),
+        problem="draw",
+        drawing=drawing,
+        follow=True,
+        api_name="/preview_tracking",
+    )
+    tracked = read_video(video["video"] if isinstance(video, dict) else video)
+    assert (tracked.num_frames, tracked.width, tracked.height) == (12, 112, 72)
+    assert text.startswith("The object followed over 12 frames at 112x72"), text

@@ -249,7 +249,13 @@ def test_handlers_take_every_field_by_name_and_gradio_still_injects_request_and_
         "fast",
     )
     assert streamed[1] is None
-    for handler in (Handlers.preview, Handlers.estimate, Handlers.run, RecordingHandlers.stream):
+    for handler in (
+        Handlers.preview,
+        Handlers.preview_tracking,
+        Handlers.estimate,
+        Handlers.run,
+        RecordingHandlers.stream,
+    ):
         bound = handler.__get__(object())
         # The components fill exactly the fields; Gradio recognizes the rest as its own.
         assert [p.name for p in get_positional_input_parameters(bound)] == list(names)
@@ -273,20 +279,22 @@ def test_the_apps_inputs_are_the_request_fields_in_order(tmp_path: Path) -> None
     wired = [
         fn
         for fn in demo.fns.values()
-        if fn.fn in (handlers.preview, handlers.estimate, handlers.run)
+        if fn.fn in (handlers.preview, handlers.preview_tracking, handlers.estimate, handlers.run)
     ]
-    assert {fn.fn.__name__ for fn in wired} == {"preview", "estimate", "run"}
+    assert {fn.fn.__name__ for fn in wired} == {"preview", "preview_tracking", "estimate", "run"}
     for fn in wired:
         assert [block._id for block in fn.inputs] == [block._id for block in expected], fn.name
     api = demo.get_api_info()["named_endpoints"]
-    for endpoint in ("/restore", "/estimate"):
+    for endpoint in ("/restore", "/estimate", "/preview_tracking"):
         parameters = api[endpoint]["parameters"]
         assert [p["parameter_name"] for p in parameters] == list(RunRequest.names())
         for parameter, component in zip(parameters, expected, strict=True):
             assert parameter["component"] == type(component).__name__.capitalize()
             assert parameter["label"] == component.label or component.label is None
     with pytest.raises(ValueError, match=r"missing \['method'\], not fields \['methods'\]"):
-        request_components({**{n: components[n] for n in RunRequest.names()[:-1]}, "methods": 1})
+        request_components(
+            {**{n: components[n] for n in RunRequest.names() if n != "method"}, "methods": 1}
+        )
 
 
 @pytest.mark.parametrize(

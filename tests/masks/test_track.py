@@ -91,3 +91,22 @@ def test_corrupt_tracks_a_user_mask(tmp_path, textured_clip_maker) -> None:
     assert "tracked" in made.description
     with pytest.raises(InputError, match="--track: expected a mask file or folder"):
         corrupt(frames, mask="boxes", track=True)
+
+
+def test_corrupt_reports_tracking_and_stops_with_tracking_stopped(
+    tmp_path, textured_clip_maker
+) -> None:
+    import cv2
+
+    from masks import TrackingStopped
+
+    frames, truth = textured_clip_maker()
+    path = tmp_path / "first.png"
+    cv2.imwrite(str(path), (truth[0, 0].numpy() * 255).astype("uint8"))
+    done = []
+    corrupt(frames, mask=str(path), track=True, on_tracked=lambda d, t: done.append((d, t)))
+    assert done == [(index, 12) for index in range(1, 13)]
+    polls = []
+    with pytest.raises(TrackingStopped, match="stopped while following the object"):
+        corrupt(frames, mask=str(path), track=True, should_stop=lambda: polls.append(1) or True)
+    assert len(polls) == 1  # stopped before the second frame was tracked
