@@ -12,7 +12,7 @@ from restore.api import restore
 from restore.config import parse_duration, parse_work_size, preset
 from restore.deadline import Deadline
 from restore.errors import InputError
-from restore.fit import FitConfig, fit_representation, plan_epochs
+from restore.fit import FitConfig, FitProgress, fit_representation, plan_epochs
 from restore.fit.plan import PROBE_STEPS, decode_seconds, estimate_step_seconds, forward_macs
 from restore.models import create_model
 from restore.resolution import resolve_work_size
@@ -105,7 +105,8 @@ def test_working_resolution_keeps_the_size_and_every_known_pixel(blackswan_small
     assert torch.equal(result.restored[known], corrupted[known])
     assert result.info["work_size"] == [64, 36]
     assert result.info["padded_size"][0] < 72  # the network really ran at the working size
-    preview = seen[-1].predict([2])
+    fit_steps = [progress for progress in seen if isinstance(progress, FitProgress)]
+    preview = fit_steps[-1].predict([2])
     assert preview.shape == (1, 3, 72, 128)
     assert torch.equal(preview[known[2:3]], corrupted[2:3][known[2:3]])
 

@@ -14,7 +14,7 @@ from masks import center_mask
 from restore.api import restore
 from restore.config import ModelOptions, RestoreConfig
 from restore.deadline import Deadline
-from restore.fit import FitConfig
+from restore.fit import FitConfig, FitProgress
 from restore.methods import get_method
 from restore.methods.classical_inpaint import telea
 from restore.methods.flow_propagation import (
@@ -212,7 +212,7 @@ def test_registry_runs_hybrid_with_progress_stop_and_options() -> None:
     video, mask = panned_clip(frames=4)
     corrupted = video * (1 - mask)
     assert get_method("hybrid").neural
-    steps, polls = [], []
+    steps = []
     config = RestoreConfig(
         method="hybrid",
         model=ModelOptions(size=0.05),
@@ -224,10 +224,12 @@ def test_registry_runs_hybrid_with_progress_stop_and_options() -> None:
         mask,
         config,
         task="inpaint",
-        on_progress=steps.append,
-        should_stop=lambda: polls.append(1) or len(polls) >= 3,
+        on_progress=lambda progress: isinstance(progress, FitProgress) and steps.append(progress),
+        should_stop=lambda: len(steps) >= 2,
     )
-    # The stop flag is polled every step; the third poll ends the fit after that step.
+    # The stop flag is polled every step (and every frame of propagation and fusion), after the
+    # step's update and before its report: True once two steps are reported ends the fit with
+    # the third.
     assert result.stopped and len(steps) == 3 and result.info["steps"] == 3
     known = (mask == 0).expand_as(video)
     assert torch.equal(result.restored[known], corrupted[known])
