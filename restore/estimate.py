@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from masks.spec import is_synthetic
 from restore.device import pick_device
 from restore.fit import FitPlan, format_duration, plan_epochs
 from restore.fit.plan import estimate_step_seconds, forward_macs
@@ -23,11 +24,14 @@ from restore.methods import Method, get_method
 from restore.models import MODELS, choose_strides, create_model, padded_size
 from restore.resolution import resolve_work_size
 
-FINISH_SECONDS_PER_MEGAPIXEL = 2.6
-"""Seconds per frame-megapixel that scoring and writing a result take after the fit (SSIM,
-MS-SSIM and hole scores against a known reference, H.264 encoding) on the project's 2-core
-machine (docs/constants.md); the side-by-side video and PNG frames add half as much each. A
-time budget reserves this much."""
+SCORING_SECONDS_PER_MEGAPIXEL = 2.4
+"""Seconds per frame-megapixel of scoring a result against a known reference (SSIM, MS-SSIM,
+hole scores): only a synthetic corruption has one (docs/constants.md)."""
+
+WRITING_SECONDS_PER_MEGAPIXEL = 0.25
+"""Seconds per frame-megapixel of writing the restored video (H.264) and the small files; the
+side-by-side video and PNG frames add as much again each (docs/constants.md). A time budget
+reserves scoring and writing."""
 
 CLASSICAL_SECONDS_PER_MEGAPIXEL = 1.5
 """Seconds per frame-megapixel of a classical method without its own entry in
@@ -38,7 +42,7 @@ METHOD_SECONDS_PER_MEGAPIXEL: dict[str, float] = {
     "navier-stokes": 0.15,
     "biharmonic": 3.0,
     "temporal-fill": 0.05,
-    "flow-guided": 1.5,
+    "flow-guided": 0.5,
     "median": 0.3,
     "median3d": 1.0,
     "gaussian-blur": 0.05,
@@ -53,11 +57,13 @@ METHOD_SECONDS_PER_MEGAPIXEL: dict[str, float] = {
 """Seconds per frame-megapixel of each classical method on the project's 2-core machine
 (``benchmarks/phase_costs.py`` measures them; docs/constants.md)."""
 
-PROPAGATION_SECONDS_PER_MEGAPIXEL = 1.5
-"""One flow-guided propagation inside the hybrid (flow, completion, chains)."""
+PROPAGATION_SECONDS_PER_MEGAPIXEL = 0.6
+"""One flow-guided propagation inside the hybrid (Telea prefill, flow, completion, chains):
+``benchmarks/propagation_speed.py`` on 250 bikes frames (docs/propagation-speed.md)."""
 
-FUSION_PASS_SECONDS_PER_MEGAPIXEL = 1.5
-"""One temporal-fusion pass of the hybrid over both of its fills."""
+FUSION_PASS_SECONDS_PER_MEGAPIXEL = 0.25
+"""One temporal-fusion pass of the hybrid over both of its fills, on the propagation's flows
+(same benchmark); it grows with the holes' area, this is for logo-sized holes."""
 
 PREPARATION_SECONDS_PER_MEGAPIXEL = 0.2
 """A neural method's preparation before its first step (Telea prefill, padding, model set-up)."""
@@ -132,8 +138,19 @@ class JobEstimate:
 def finishing_seconds(job: Job, frames: int, height: int, width: int) -> float:
     """Predicted seconds of the work after the restoration (scores, videos, frames)."""
     megapixels = frames * height * width / 1e6
-    factor = 1.0 + (0.5 if job.compare else 0.0) + (0.5 if job.save_frames else 0.0)
-    return FINISH_SECONDS_PER_MEGAPIXEL * megapixels * factor + 1.0
+    videos = 1.0 + (1.0 if job.compare else 0.0) + (1.0 if job.save_frames else 0.0)
+    seconds = WRITING_SECONDS_PER_MEGAPIXEL * megapixels * videos + 1.0
+    if has_reference(job):
+        seconds += SCORING_SECONDS_PER_MEGAPIXEL * megapixels
+    return seconds
+
+
+def has_reference(job: Job) -> bool:
+    """Whether the job's result is scored against a ground truth: a generated mask or added
+    noise (the clip itself is then the truth); a user's own mask or noisy clip has none."""
+    if job.task == "denoise":
+        return bool(job.add_noise)
+    return bool(job.mask) and is_synthetic(str(job.mask))
 
 
 def model_step_seconds(job: Job, frames: int, height: int, width: int) -> float:
