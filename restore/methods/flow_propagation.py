@@ -118,14 +118,20 @@ def laplace_fill(field: np.ndarray, unknown: np.ndarray) -> np.ndarray:
 
 
 def complete_flows(
-    forward: np.ndarray, backward: np.ndarray, grown: np.ndarray, cache: CompletionCache
+    forward: np.ndarray,
+    backward: np.ndarray,
+    grown: np.ndarray,
+    cache: CompletionCache,
+    clock: PhaseClock | None = None,
 ) -> ClipFlows:
     """Completes every field in place inside the grown holes of either of its two frames.
 
     Both fields of a frame pair share one unknown set and so one factorisation; a static mask
-    shares one over the clip (``cache``).
+    shares one over the clip (``cache``). ``clock`` is polled for Stop at every pair.
     """
     for index in range(forward.shape[0]):
+        if clock is not None:
+            clock.check()
         # A field is unreliable where either of its two frames has a hole.
         completion = cache(grown[index] | grown[index + 1])
         forward[index] = completion.fill(forward[index])
@@ -168,6 +174,7 @@ def follow_chains(
     step: int,
     max_distance: int,
     reverse_flows: np.ndarray | None = None,
+    clock: PhaseClock | None = None,
 ) -> Chains:
     """Follows the flow chain from every hole pixel of the clip in direction ``step``.
 
@@ -186,6 +193,7 @@ def follow_chains(
         reverse_flows: The fields the other way; when given, the forward-backward inconsistency
             ``|flow(p) + reverse(p + flow(p))|`` (pixels) is summed over each chain's steps. It
             does not change ``values`` or ``distances``.
+        clock: polled for Stop at every step (``PhaseStopped``).
     """
     count, height, width = hole_levels.shape[:3]
     starts, rows, cols = holes
@@ -200,6 +208,8 @@ def follow_chains(
     # back from target g is reverse[g - 1] after a forward step and reverse[g] after a backward.
     leaving, returning = (0, -1) if step > 0 else (-1, 0)
     for distance in range(1, max_distance + 1):
+        if clock is not None:
+            clock.check()
         target = current + step
         on_clip = (target >= 0) & (target < count)
         if not on_clip.all():
@@ -373,6 +383,8 @@ def propagate(
     # Telea-filled frames give DIS plausible texture instead of hard hole edges.
     gray = np.empty(holes.shape, dtype=np.uint8)
     for index, (frame, hole) in enumerate(zip(frames_uint8, holes, strict=True)):
+        if clock is not None:
+            clock.check()
         if hole.any():
             frame = cv2.inpaint(frame, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
         gray[index] = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
@@ -381,7 +393,7 @@ def propagate(
         cv2.MORPH_ELLIPSE, (2 * FLOW_BORDER_DILATION + 1, 2 * FLOW_BORDER_DILATION + 1)
     )
     grown = np.stack([cv2.dilate(hole.astype(np.uint8), kernel) > 0 for hole in holes])
-    flows = complete_flows(*compute_flows(gray, clock), grown, CompletionCache())
+    flows = complete_flows(*compute_flows(gray, clock), grown, CompletionCache(), clock)
 
     # The reverse of each chain step, for the forward-backward check (None: not computed).
     hole_levels = holes[..., None].astype(np.float32)
@@ -394,6 +406,7 @@ def propagate(
         1,
         max_distance,
         flows.backward if with_maps else None,
+        clock,
     )
     behind = follow_chains(
         frames,
@@ -403,6 +416,7 @@ def propagate(
         -1,
         max_distance,
         flows.forward if with_maps else None,
+        clock,
     )
     if clock is not None:
         clock.tick()

@@ -102,3 +102,21 @@ def test_the_app_names_each_phase_in_plain_words() -> None:
     assert status.startswith("**Propagating known pixels along the motion** · 12/40 frames")
     assert "about 14 s left" in status
     assert frames_status(Frames(5, 10, 1.0, 1.0)).startswith("**Restoring in chunks**")
+
+
+def test_completion_and_chain_following_poll_stop_too() -> None:
+    import numpy as np
+
+    from restore.methods.flow_cache import CompletionCache
+    from restore.methods.flow_propagation import complete_flows, follow_chains
+
+    video, mask = panned_clip(frames=4)
+    holes = mask[:, 0].numpy() > 0.5
+    fields = np.zeros((3, *holes.shape[1:], 2), dtype=np.float32)
+    stopping = PhaseClock("propagation", 4, None, lambda: True)
+    with pytest.raises(PhaseStopped):
+        complete_flows(fields, fields.copy(), holes, CompletionCache(), stopping)
+    frames = video.permute(0, 2, 3, 1).contiguous().numpy()
+    levels = holes[..., None].astype(np.float32)
+    with pytest.raises(PhaseStopped):
+        follow_chains(frames, levels, np.nonzero(holes), fields, 1, 3, None, stopping)
