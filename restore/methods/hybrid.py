@@ -67,7 +67,7 @@ from restore.methods.flow_cache import ClipFlows
 from restore.methods.flow_propagation import PropagationMaps, laplace_fill, propagate
 from restore.methods.neural import fit_and_decode
 from restore.methods.spec import resolve_options
-from restore.methods.temporal_fusion import fuse_temporal
+from restore.methods.temporal_fusion import clip_flows, fuse_temporal
 from restore.models import list_models
 from restore.progress import PhaseClock, PhaseStopped
 
@@ -111,13 +111,14 @@ class HybridOptions:
     # to fill from context. Validation and real holes stay out of the loss as before.
     synthetic_holes: bool = False
     # Which flow fields temporal fusion warps with: "fusion" reuses each view's propagation
-    # fields (completed inside the holes; no DIS field is computed after propagation); "none"
-    # computes new DIS fields on the current fill at every pass (docs/propagation-speed.md)
+    # fields (completed inside the holes; no DIS field is computed after propagation); "fill"
+    # computes DIS fields once on each view's blended fill and reuses them in every pass;
+    # "none" computes new ones on the current fill at every pass (docs/propagation-speed.md)
     flow_reuse: str = "fusion"
 
 
 NETWORKS = ("fit", "none")
-FLOW_REUSE = ("fusion", "none")
+FLOW_REUSE = ("fusion", "fill", "none")
 
 HYBRID_OPTIONS: dict[str, Any] = {"model": "hnerv", **dataclasses.asdict(HybridOptions())}
 """What a ``hybrid:key=value`` spec may set: ``HybridOptions``' fields and the fitted ``model``."""
@@ -839,8 +840,14 @@ def hybrid_inpaint(
     if shares is not None and options.spatial_candidate:
         spatial_share = add_spatial_candidate(clip)
     fusion_started = time.perf_counter()
+    blended = composite.unchecked(clip.real.filled.clamp(0, 1), frames, mask)
+    if options.flow_reuse == "fill" and options.temporal_passes and frames.shape[0] > 1:
+        # One set of fields per view, on its fill as the blend left it (not on the prefill).
+        clip.real.flows = clip_flows(blended)
+        if clip.validation is not clip.real and shares is not None:
+            clip.validation.flows = clip_flows(clip.validation.filled.clamp(0, 1))
     restored, fusion_passes = fuse_holes(
-        composite.unchecked(clip.real.filled.clamp(0, 1), frames, mask),
+        blended,
         mask,
         options.temporal_passes,
         frames=frames,

@@ -116,6 +116,23 @@ def fuse_temporal(
     return torch.from_numpy(fused).permute(0, 3, 1, 2).clamp(0.0, 1.0).contiguous()
 
 
+def clip_flows(video: torch.Tensor, clock: PhaseClock | None = None) -> ClipFlows:
+    """DIS fields between consecutive frames of ``video`` ``(T, 3, H, W)``, both ways, as fusion
+    computes them (``clock`` ticked per frame pair)."""
+    frames = video.permute(0, 2, 3, 1).contiguous().numpy()
+    gray = [_gray_uint8(frame) for frame in frames]
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    count, height, width = frames.shape[:3]
+    forward = np.empty((count - 1, height, width, 2), dtype=np.float32)
+    backward = np.empty_like(forward)
+    for t in range(count - 1):
+        forward[t] = dis.calc(gray[t], gray[t + 1], None)
+        backward[t] = dis.calc(gray[t + 1], gray[t], None)
+        if clock is not None:
+            clock.tick()
+    return ClipFlows(forward, backward)
+
+
 def _fuse_where(
     video: torch.Tensor,
     sigma: float,
@@ -139,11 +156,7 @@ def _fuse_where(
     if where is not None:
         wanted = where[:, 0].numpy() > 0.5
     if flows is None:
-        gray = [_gray_uint8(frame) for frame in frames]
-        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-        forward = [dis.calc(gray[t], gray[t + 1], None) for t in range(count - 1)]
-        backward = [dis.calc(gray[t + 1], gray[t], None) for t in range(count - 1)]
-        flows = ClipFlows(np.stack(forward), np.stack(backward))
+        flows = clip_flows(video)
     colour_limit = (colour_scale * sigma) ** 2
     window = np.ones((WINDOW, WINDOW), dtype=np.uint8)
     fused = frames.copy()

@@ -196,5 +196,5 @@ def test_the_hybrid_reuses_its_propagation_flows_in_fusion(monkeypatch) -> None:
 
 
 def test_flow_reuse_is_checked() -> None:
-    with pytest.raises(InputError, match="flow_reuse must be one of fusion, none, got 'all'"):
+    with pytest.raises(InputError, match="flow_reuse must be one of fusion, fill, none, got 'all'"):
         check_options(HybridOptions(flow_reuse="all"))
