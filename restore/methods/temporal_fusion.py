@@ -42,9 +42,28 @@ def _gray_uint8(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor((frame * 255.0).round().clip(0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
 
 
+# Row length of the map a list of positions is folded into: cv2.remap takes maps of fewer than
+# 32767 rows, and a (N, 1) list of a large hole has more.
+_LIST_WIDTH = 1024
+
+
 def _warp(image: np.ndarray, flow: np.ndarray, grid: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     map_x = grid[0] + flow[..., 0]
     map_y = grid[1] + flow[..., 1]
+    if map_x.shape[1:] == (1,) and map_x.shape[0] > _LIST_WIDTH:
+        # A list of positions: fold it into rows (each output pixel depends on its own position
+        # only, so the values are those of the list) and unfold the result.
+        count = map_x.shape[0]
+        rows = -(-count // _LIST_WIDTH)
+        padded = rows * _LIST_WIDTH - count
+
+        def fold(values: np.ndarray) -> np.ndarray:
+            return np.pad(values[:, 0], (0, padded)).reshape(rows, _LIST_WIDTH)
+
+        warped = cv2.remap(
+            image, fold(map_x), fold(map_y), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        return warped.reshape(rows * _LIST_WIDTH, 1, *warped.shape[2:])[:count]
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 

@@ -198,3 +198,17 @@ def test_the_hybrid_reuses_its_propagation_flows_in_fusion(monkeypatch) -> None:
 def test_flow_reuse_is_checked() -> None:
     with pytest.raises(InputError, match="flow_reuse must be one of fusion, fill, none, got 'all'"):
         check_options(HybridOptions(flow_reuse="all"))
+
+
+def test_fusion_of_a_hole_larger_than_opencvs_map_limit_is_the_whole_frame_result() -> None:
+    generator = torch.Generator().manual_seed(3)
+    base = torch.nn.functional.interpolate(
+        torch.rand(1, 3, 25, 25, generator=generator), size=(200, 200), mode="bilinear"
+    )
+    video = torch.cat([torch.roll(base, shifts=2 * t, dims=3) for t in range(3)])
+    mask = torch.zeros(3, 1, 200, 200)
+    mask[:, :, 5:195, 5:195] = 1.0  # 36100 pixels a frame: more rows than cv2.remap takes
+    holes = (mask > 0.5).expand_as(video)
+    assert torch.equal(
+        fuse_temporal(video, 1.0)[holes], fuse_temporal(video, 1.0, where=mask)[holes]
+    )
