@@ -79,9 +79,14 @@ def child(clip: str, frames_count: int) -> dict:
     fusion_started = time.perf_counter()
     real, validation = clip_views.real, clip_views.validation
     real_fill, trial_fill = real.propagated, validation.propagated
+    reuse = getattr(hybrid.HybridOptions(), "flow_reuse", None)
+    if reuse == "fill":  # the default: fields computed once on each view's fill
+        real.flows = temporal_fusion.clip_flows(real_fill)
+        validation.flows = temporal_fusion.clip_flows(trial_fill)
+    report["flow_reuse"] = reuse
     for _ in range(FUSION_PASSES):
         for view, fill in ((validation, trial_fill), (real, real_fill)):
-            if new:
+            if new and reuse != "none":
                 fused = temporal_fusion.fuse_temporal.unchecked(
                     fill, hybrid.FUSION_SIGMA, flows=view.flows, where=view.mask
                 )

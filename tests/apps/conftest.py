@@ -51,8 +51,14 @@ def app_limits() -> Limits:
 
 @pytest.fixture(scope="session")
 def small_settings() -> dict:
-    """Settings of a quick fit, as the /restore and /estimate endpoints take them."""
-    return {"preset": "fast", "epochs": TEST_EPOCHS, "model_size": TEST_MODEL_SIZE}
+    """Settings of a quick fit, as the /restore and /estimate endpoints take them (the hybrid
+    with its network: the default is the network-free hybrid, which fits nothing)."""
+    return {
+        "preset": "fast",
+        "epochs": TEST_EPOCHS,
+        "model_size": TEST_MODEL_SIZE,
+        "method": "hybrid",
+    }
 
 
 @pytest.fixture(scope="session")

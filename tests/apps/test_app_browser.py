@@ -161,8 +161,9 @@ def test_a_long_clip_shows_an_estimate_by_itself_and_stops_in_seconds(
     chromium: Path, long_clip: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Upload a 250-frame clip: an estimate appears without pressing anything; start with the
-    default settings (on a synthetic problem, so nothing needs drawing), press Stop, and a
-    playable result is in the page within 15 s of Stop."""
+    default settings (on a synthetic problem, so nothing needs drawing), press Stop while the
+    status shows the propagation moving, and a playable result is in the page within 15 s of
+    Stop."""
     import socket
 
     from playwright.sync_api import sync_playwright
@@ -192,8 +193,11 @@ def test_a_long_clip_shows_an_estimate_by_itself_and_stops_in_seconds(
                 estimate = page.locator("#estimate-text").inner_text()
                 page.get_by_label("five boxes added to the clip").check()
                 page.locator("#run").click()
-                page.wait_for_selector("#status :text('Fitting')", timeout=RUN_TIMEOUT_MS)
-                page.wait_for_timeout(2000)  # a few steps into the fit
+                page.wait_for_selector(
+                    "#status :text('Propagating known pixels')", timeout=RUN_TIMEOUT_MS
+                )
+                propagating = page.locator("#status").inner_text()
+                page.wait_for_timeout(2000)  # a few frames into the propagation
                 stop_pressed = time.monotonic()
                 page.locator("#stop").click()
                 page.wait_for_function(
@@ -217,7 +221,8 @@ def test_a_long_clip_shows_an_estimate_by_itself_and_stops_in_seconds(
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(screenshot, Path(target) / screenshot.name)
     print(f"\nestimate: {estimate}\nstatus: {status}\ntimings (s): {timings}")
-    assert "about" in estimate and "fitting" in estimate
-    assert "Stopped" in status and "at step" in status, status
+    assert "about" in estimate and "propagation" in estimate
+    assert "frames" in propagating and "left" in propagating, propagating  # progress and ETA
+    assert "Stopped during the" in status and "propagation" in status, status  # either one
     assert frames == pytest.approx(10.0, abs=0.2)  # 250 frames at 25 fps: the whole clip
     assert timings["result_after_stop"] < 15, timings

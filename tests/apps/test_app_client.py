@@ -94,7 +94,8 @@ def test_a_method_spec_through_the_api(
 ) -> None:
     client = make_client(app_url, tmp_path)
     video = handle_file(str(clip_path))
-    text = client.predict(video, "center", api_name="/estimate", method="telea", **small_settings)
+    settings = {**small_settings, "method": "telea"}
+    text = client.predict(video, "center", api_name="/estimate", **settings)
     assert text.startswith("Estimated run time: about ") and "fitting" not in text, text
     with pytest.raises(AppError, match=r"unknown hybrid option\(s\) netwrk; valid: "):
         restore_with(client, clip_path, problem="center", method="hybrid:netwrk=none")

@@ -57,7 +57,12 @@ def guard(clip_path: Path, tmp_path: Path) -> UploadGuard:
 
 
 def small_request(clip_path: Path, **fields) -> RunRequest:
-    return RunRequest(str(clip_path), **{"epochs": 4, "model_size": 0.05, **fields})
+    """A quick fit's request: for holes, the hybrid with its network, unless ``fields`` say
+    otherwise (for noise, the default denoiser)."""
+    method = "" if fields.get("problem") == "noise" else "hybrid"
+    return RunRequest(
+        str(clip_path), **{"epochs": 4, "model_size": 0.05, "method": method, **fields}
+    )
 
 
 # --- limits ---------------------------------------------------------------------------------
@@ -300,7 +305,7 @@ def test_the_apps_inputs_are_the_request_fields_in_order(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("spec", "task", "expected"),
     [
-        ("", "inpaint", (DEFAULT_METHODS["inpaint"], {})),
+        ("", "inpaint", ("hybrid", {"network": "none"})),  # DEFAULT_METHODS["inpaint"]
         ("  ", "denoise", (DEFAULT_METHODS["denoise"], {})),
         ("hybrid:network=none", "inpaint", ("hybrid", {"network": "none"})),
         ("telea:radius=5", "inpaint", ("telea", {"radius": 5})),

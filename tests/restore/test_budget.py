@@ -82,7 +82,7 @@ def test_a_budgeted_fit_plans_then_stops_at_its_deadline() -> None:
 def test_restore_with_a_budget_returns_a_complete_video(blackswan_small) -> None:
     frames = blackswan_small
     mask = box_masks(6, 72, 128, box_size=10)
-    config = preset("smoke", epochs=1000, time_budget=4.0)
+    config = preset("smoke", method="hybrid", epochs=1000, time_budget=4.0)
     started = time.perf_counter()
     result = restore(frames * (1 - mask), mask, config, task="inpaint")
     # 1000 epochs would take minutes; the budget ends it (the exact deadline is the fit test's).
@@ -98,7 +98,7 @@ def test_working_resolution_keeps_the_size_and_every_known_pixel(blackswan_small
     mask = box_masks(6, 72, 128, box_size=12)
     corrupted = frames * (1 - mask)
     seen = []
-    config = preset("smoke", epochs=4, work_size=(64, 36))
+    config = preset("smoke", method="hybrid", epochs=4, work_size=(64, 36))
     result = restore(corrupted, mask, config, task="inpaint", on_progress=seen.append)
     assert result.restored.shape == frames.shape and result.raw.shape == frames.shape
     known = (mask == 0).expand_as(frames)

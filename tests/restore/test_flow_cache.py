@@ -168,7 +168,7 @@ def test_the_hybrid_reuses_its_propagation_flows_in_fusion(monkeypatch) -> None:
     video, mask = textured_clip(frames=6)
     corrupted = video * (1 - mask)
     tiny = FitConfig(epochs=1, batch_size=2)
-    options = HybridOptions(network="none", temporal_passes=2)
+    options = HybridOptions(network="none", temporal_passes=2, flow_reuse="fusion")
     calls = {"propagation": 0}
     original = flow_propagation.compute_flows
 
@@ -212,3 +212,23 @@ def test_fusion_of_a_hole_larger_than_opencvs_map_limit_is_the_whole_frame_resul
     assert torch.equal(
         fuse_temporal(video, 1.0)[holes], fuse_temporal(video, 1.0, where=mask)[holes]
     )
+
+
+def test_flow_reuse_fill_computes_one_set_of_fields_per_view(monkeypatch) -> None:
+    video, mask = textured_clip(frames=6)
+    corrupted = video * (1 - mask)
+    calls = []
+    original = temporal_fusion.clip_flows
+
+    def counted(fill, clock=None):
+        calls.append(fill.shape)
+        return original(fill, clock)
+
+    monkeypatch.setattr(temporal_fusion, "clip_flows", counted)
+    import restore.methods.hybrid as hybrid_module
+
+    monkeypatch.setattr(hybrid_module, "clip_flows", counted)
+    options = HybridOptions(network="none", temporal_passes=3)
+    assert options.flow_reuse == "fill"  # the default
+    hybrid_inpaint(corrupted, mask, FitConfig(epochs=1, batch_size=2), options=options)
+    assert len(calls) == 2  # the real view's fill and the validation view's, for all passes
