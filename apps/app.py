@@ -202,8 +202,9 @@ def build_app(
                     )
                     method = fields["method"] = gr.Textbox(
                         "",
-                        label="Method, with options if wanted (e.g. telea:radius=5 or "
-                        f"hybrid:network=none); blank: {DEFAULT_METHODS['inpaint']} to fill holes, "
+                        label="Method, with options if wanted (e.g. telea:radius=5, or hybrid "
+                        "to also fit the neural network: slower, rarely better); blank: "
+                        f"{DEFAULT_METHODS['inpaint']} to fill holes, "
                         f"{DEFAULT_METHODS['denoise']} to remove noise",
                         elem_id="method",
                     )
