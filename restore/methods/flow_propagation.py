@@ -184,7 +184,7 @@ def follow_chains(
 
     Args:
         frames: ``(T, H, W, 3)`` float32 frames.
-        hole_levels: ``(T, H, W, 1)`` float32, 1 = missing, 0 = known.
+        hole_levels: ``(T, H, W, 1)`` float32 or bool, 1 = missing, 0 = known.
         holes: ``np.nonzero`` of the ``(T, H, W)`` holes: the chains' start frames, rows, cols.
         flows: Completed fields, ``(T - 1, H, W, 2)``: ``forward`` for ``step`` +1 (entry t maps
             t to t + 1), ``backward`` for -1 (entry t maps t + 1 to t).
@@ -396,7 +396,8 @@ def propagate(
     flows = complete_flows(*compute_flows(gray, clock), grown, CompletionCache(), clock)
 
     # The reverse of each chain step, for the forward-backward check (None: not computed).
-    hole_levels = holes[..., None].astype(np.float32)
+    # The hole levels are sampled from the bool holes themselves (a view, no float copy).
+    hole_levels = holes[..., None]
     where = np.nonzero(holes)
     ahead = follow_chains(
         frames,
@@ -420,12 +421,20 @@ def propagate(
     )
     if clock is not None:
         clock.tick()
+    # Only the chains' findings are needed from here: the float frames and, unless the caller
+    # keeps them, the fields go now, before the output is built (the peak was all of them at once).
+    del frames
+    if not keep_flows:
+        flows = None
     ahead_weight = np.where(ahead.distances > 0, 1.0 / np.maximum(ahead.distances, 1), 0.0)
     behind_weight = np.where(behind.distances > 0, 1.0 / np.maximum(behind.distances, 1), 0.0)
     total = ahead_weight + behind_weight
     found = total > 0
     weighted_sum = ahead.values * ahead_weight[:, None] + behind.values * behind_weight[:, None]
-    filled = frames.copy()
+    # The output starts as the input (known pixels bit-exact) and is written through a
+    # channels-last view of its own storage, so no second whole-clip copy is made.
+    restored = video.detach().cpu().float().clone()
+    filled = restored.numpy().transpose(0, 2, 3, 1)
     frame_of, rows, cols = where
     filled[frame_of[found], rows[found], cols[found]] = weighted_sum[found] / total[found, None]
     remaining = np.zeros_like(holes)
@@ -461,9 +470,8 @@ def propagate(
         "fallback_fraction": (hole_pixels - propagated_count) / hole_pixels if hole_pixels else 0.0,
         "mean_distance": distance_sum / propagated_count if propagated_count else 0.0,
     }
-    # Known pixels are the input's already (``filled`` started as its copy); holes are clipped.
+    # Known pixels are the input's already (``restored`` started as its copy); holes are clipped.
     filled[holes] = np.clip(filled[holes], 0.0, 1.0)
-    restored = torch.from_numpy(filled).permute(0, 3, 1, 2).contiguous()
     return result(restored, info, flows)
 
 

@@ -522,6 +522,7 @@ class HoleView:
 
     frames: torch.Tensor  # (T, 3, H, W) the input (known pixels are the truth)
     mask: torch.Tensor  # (T, 1, H, W) this view's holes, 1 = missing
+    # The candidates and maps are released (None) once the blend is made: fusion reads neither.
     propagated: torch.Tensor  # flow-guided fill (spatial fallback where unreached)
     maps: PropagationMaps  # how sure the propagation is, per hole pixel
     statistics: dict[str, Any]  # the propagation's info (fractions reached, mean distance)
@@ -841,8 +842,10 @@ def hybrid_inpaint(
     spatial_share = None
     if shares is not None and options.spatial_candidate:
         spatial_share = add_spatial_candidate(clip)
+    statistics = _propagation_statistics(clip.real, mask)
     fusion_started = time.perf_counter()
     blended = composite.unchecked(clip.real.filled.clamp(0, 1), frames, mask)
+    _release_candidates(clip)
     if options.flow_reuse == "fill" and options.temporal_passes and frames.shape[0] > 1:
         # One set of fields per view, on its fill as the blend left it (not on the prefill).
         clip.real.flows = clip_flows(blended)
@@ -871,18 +874,10 @@ def hybrid_inpaint(
     )
     fusion_seconds = time.perf_counter() - fusion_started
 
-    real = clip.real
-    reached = (real.maps.reached > 0.5) & (mask > 0.5)
     info = dict(slot.info)
+    info.update(statistics)
     info.update(
         {
-            "hole_pixels": int((mask > 0.5).sum()),
-            "propagated_fraction": real.statistics["propagated_fraction"],
-            "unreached_fraction": real.statistics["fallback_fraction"],
-            "mean_distance": real.statistics["mean_distance"],
-            "mean_confidence": float(real.maps.confidence[reached].mean())
-            if reached.any()
-            else 0.0,
             "options": dataclasses.asdict(options),
             "blend_used": blend,
             "calibrated_shares": shares,
@@ -902,6 +897,27 @@ def hybrid_inpaint(
         model=slot.model,
         stopped=slot.stopped,
     )
+
+
+def _propagation_statistics(real: HoleView, mask: torch.Tensor) -> dict[str, Any]:
+    """What the result's info says of the real holes' propagation."""
+    reached = (real.maps.reached > 0.5) & (mask > 0.5)
+    return {
+        "hole_pixels": int((mask > 0.5).sum()),
+        "propagated_fraction": real.statistics["propagated_fraction"],
+        "unreached_fraction": real.statistics["fallback_fraction"],
+        "mean_distance": real.statistics["mean_distance"],
+        "mean_confidence": float(real.maps.confidence[reached].mean()) if reached.any() else 0.0,
+    }
+
+
+def _release_candidates(clip: HybridClip) -> None:
+    """Drops what fusion does not read: each view's candidate fills and maps, and the real
+    view's blend (``blended`` holds it). Five whole-clip float tensors per view would otherwise
+    stay alive through the fusion passes; the validation view keeps its blend for the check."""
+    for view in clip.views():
+        view.propagated = view.network = view._telea = view.maps = None
+    clip.real.filled = None
 
 
 def _finished_part(

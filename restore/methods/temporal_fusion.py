@@ -138,10 +138,10 @@ def fuse_temporal(
 def clip_flows(video: torch.Tensor, clock: PhaseClock | None = None) -> ClipFlows:
     """DIS fields between consecutive frames of ``video`` ``(T, 3, H, W)``, both ways, as fusion
     computes them (``clock`` ticked per frame pair)."""
-    frames = video.permute(0, 2, 3, 1).contiguous().numpy()
-    gray = [_gray_uint8(frame) for frame in frames]
+    # One frame at a time to grey: no channels-last copy of the whole clip.
+    gray = [_gray_uint8(frame.permute(1, 2, 0).numpy()) for frame in video]
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    count, height, width = frames.shape[:3]
+    count, _, height, width = video.shape
     forward = np.empty((count - 1, height, width, 2), dtype=np.float32)
     backward = np.empty_like(forward)
     for t in range(count - 1):
@@ -169,8 +169,7 @@ def _fuse_where(
     values of the whole-frame computation with the same flows, at a cost that follows the holes'
     area instead of the frame's.
     """
-    frames = video.permute(0, 2, 3, 1).contiguous().numpy()  # (T, H, W, 3)
-    count, height, width = frames.shape[:3]
+    count, _, height, width = video.shape
     wanted = np.ones((count, height, width), dtype=bool)
     if where is not None:
         wanted = where[:, 0].numpy() > 0.5
@@ -178,7 +177,19 @@ def _fuse_where(
         flows = clip_flows(video)
     colour_limit = (colour_scale * sigma) ** 2
     window = np.ones((WINDOW, WINDOW), dtype=np.uint8)
-    fused = frames.copy()
+    # The output is written through a channels-last view of its own storage, and the frames a
+    # target reads (itself and its two neighbours) are made channels-last one at a time: no
+    # whole-clip copy beyond the output itself.
+    output = video.clamp(0.0, 1.0)
+    fused = output.numpy().transpose(0, 2, 3, 1)
+    frame_cache: dict[int, np.ndarray] = {}
+
+    def channels_last(index: int) -> np.ndarray:
+        if index not in frame_cache:
+            frame_cache[index] = np.ascontiguousarray(video[index].permute(1, 2, 0).numpy())
+            frame_cache.pop(index - 3, None)
+        return frame_cache[index]
+
     for target in range(count):
         if clock is not None:
             clock.tick()
@@ -188,7 +199,7 @@ def _fuse_where(
         near = cv2.dilate(wanted[target].astype(np.uint8), window) > 0
         rows, cols = np.nonzero(near)
         positions = (cols.astype(np.float32)[:, None], rows.astype(np.float32)[:, None])
-        own = frames[target, rows, cols]
+        own = channels_last(target)[rows, cols]
         total = own.astype(np.float64)
         weight = np.ones((rows.size, 1))
         difference_image = np.zeros((height, width), dtype=np.float32)
@@ -198,7 +209,7 @@ def _fuse_where(
                 continue
             flow = flows.towards(target, source)[rows, cols][:, None, :]  # (N, 1, 2)
             reverse = flows.towards(source, target)
-            warped = _warp(frames[source], flow, positions)[:, 0]
+            warped = _warp(channels_last(source), flow, positions)[:, 0]
             returned = _warp(reverse, flow, positions)[:, 0]
             fb_error = np.square(flow[:, 0] + returned).sum(axis=-1)
             difference_image[rows, cols] = np.square(warped - own).mean(axis=-1)
@@ -207,5 +218,6 @@ def _fuse_where(
             total += trust * warped
             weight += trust
         inside = wanted[target, rows, cols, None]
-        fused[target, rows, cols] = np.where(inside, (total / weight).astype(np.float32), own)
-    return torch.from_numpy(fused).permute(0, 3, 1, 2).clamp(0.0, 1.0).contiguous()
+        values = np.where(inside, (total / weight).astype(np.float32), own)
+        fused[target, rows, cols] = np.clip(values, 0.0, 1.0)
+    return output
