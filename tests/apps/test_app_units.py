@@ -629,3 +629,21 @@ def test_the_file_upload_hands_over_the_uploads_without_temporary_files(
     assert sorted(path.name for path in cache.iterdir()) == ["abc"]
     with pytest.raises(gr.Error, match="Invalid file type"):
         files.preprocess(ListFiles(root=[FileData(path=str(cache / "abc" / "notes.txt"))]))
+
+
+def test_a_run_without_a_fit_reports_how_long_the_restoration_took(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    """The network-free hybrid fits nothing: its headline gives the restoration's seconds, not
+    the fit's (the app once said "Done in 0 s" after a run of minutes)."""
+    from apps.handlers import Handlers
+
+    session = store.get("visitor")
+    request = small_request(clip_path, problem="center", method="hybrid:network=none")
+    job, _ = build_job(request, session, guard, output=session.directory / "o.mp4")
+    events = list(run_job_events(job, threading.Event()))
+    assert isinstance(events[-1], Finished)
+    report = events[-1].report
+    report.record["job_timings"]["restore_seconds"] = 75.0  # what a longer clip takes
+    status = Handlers()._finished(report, session, "clip")[0]
+    assert status.startswith("**Done** in 75 s."), status
