@@ -235,9 +235,7 @@ def blend_holes(
     if blend == "calibrated":
         if shares is None:
             raise InputError("blend 'calibrated' needs the shares from calibrate_shares")
-        filled = calibrated_share(maps, shares)
-        filled = filled * propagated + (1 - filled) * network
-        return composite.unchecked(filled.clamp(0, 1), propagated, mask)
+        return mix_in_holes(calibrated_share(maps, shares), propagated, network, mask)
     if blend == "confidence":
         share = maps.confidence
     elif blend == "choose":
@@ -249,8 +247,30 @@ def blend_holes(
     else:
         raise InputError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
     share = torch.where(reached, share, torch.zeros_like(share))
-    filled = share * propagated + (1 - share) * network
-    return composite.unchecked(filled.clamp(0, 1), propagated, mask)
+    return mix_in_holes(share, propagated, network, mask)
+
+
+def mix_in_holes(
+    share: torch.Tensor | float,
+    first: torch.Tensor,
+    second: torch.Tensor,
+    mask: torch.Tensor,
+    into: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``into`` (default ``first``) with its hole pixels replaced by ``share * first + (1 -
+    share) * second``, clipped to [0, 1]; ``share`` a number or ``(T, 1, H, W)``.
+
+    The arithmetic runs on the hole pixels only: the values are those of the whole-clip
+    expression composited into ``first``, without its whole-clip temporaries (several GB on a
+    250-frame clip, for holes of a few percent of it).
+    """
+    holes = (mask > 0.5).expand_as(first)
+    if isinstance(share, torch.Tensor):
+        share = share.expand_as(first)[holes]
+    output = (first if into is None else into).clone()
+    mixed = share * first[holes] + (1 - share) * second[holes]
+    output[holes] = mixed.clamp(0, 1).to(output.dtype)
+    return output
 
 
 VALIDATION_SHIFTS = ((0, 1 / 3, 1 / 2), (1 / 3, 2 / 3, 1 / 4))
@@ -764,8 +784,8 @@ def add_spatial_candidate(clip: HybridClip) -> float | None:
     )
     if share:
         for view in clip.views():
-            mixed = share * view.telea + (1 - share) * view.filled
-            view.filled = composite.unchecked(mixed.clamp(0, 1), view.frames, view.mask)
+            # Known pixels: the blend's are the input's already (blend_holes composites).
+            view.filled = mix_in_holes(share, view.telea, view.filled, view.mask, into=view.filled)
     return share
 
 
