@@ -521,7 +521,7 @@ class Handlers:
                 )
         elif not total:  # a classical method, or the hybrid without its network: no fit
             # No fit ran, so its seconds (0) are not the run's: say how long the restoration took.
-            seconds = report.record.get("job_timings", {}).get("restore_seconds")
+            seconds = report.job_timings.get("restore_seconds")
             headline = f"**Done** in {_seconds(seconds if seconds is not None else fit_seconds)}."
         else:
             headline = f"**Done**: {_plural(epochs_done, 'epoch')} in {_seconds(fit_seconds)}."

@@ -864,7 +864,9 @@ def hybrid_inpaint(
         spatial_share = add_spatial_candidate(clip)
     statistics = _propagation_statistics(clip.real, mask)
     fusion_started = time.perf_counter()
-    blended = composite.unchecked(clip.real.filled.clamp(0, 1), frames, mask)
+    # The blend is the finished fill already: holes clipped, known pixels the input's
+    # (``blend_holes`` and ``mix_in_holes`` composite), so fusion starts from it as it is.
+    blended = clip.real.filled
     _release_candidates(clip)
     if options.flow_reuse == "fill" and options.temporal_passes and frames.shape[0] > 1:
         # One set of fields per view, on its fill as the blend left it (not on the prefill).

@@ -21,6 +21,8 @@ Layout: video ``(T, 3, H, W)`` float32 RGB in [0, 1].
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 import torch
@@ -182,13 +184,10 @@ def _fuse_where(
     # whole-clip copy beyond the output itself.
     output = video.clamp(0.0, 1.0)
     fused = output.numpy().transpose(0, 2, 3, 1)
-    frame_cache: dict[int, np.ndarray] = {}
 
+    @functools.lru_cache(maxsize=3)
     def channels_last(index: int) -> np.ndarray:
-        if index not in frame_cache:
-            frame_cache[index] = np.ascontiguousarray(video[index].permute(1, 2, 0).numpy())
-            frame_cache.pop(index - 3, None)
-        return frame_cache[index]
+        return np.ascontiguousarray(video[index].permute(1, 2, 0).numpy())
 
     for target in range(count):
         if clock is not None:
