@@ -22,7 +22,7 @@ from restore.config import DEFAULT_METHODS, PRESETS
 from restore.io import demo_clip_path
 
 TITLE = "hnerv-restore"
-RESOLUTIONS = ["original", "720p", "480p", "360p", "240p", "180p", "120p", "72p"]
+RESOLUTIONS = ["auto", "original", "720p", "480p", "360p", "240p", "180p", "120p", "72p"]
 PRESET_CHOICES = [
     ("fast", "fast"),
     ("balanced", "balanced"),
@@ -176,10 +176,12 @@ def build_app(
                     )
                     resolution = fields["resolution"] = gr.Dropdown(
                         RESOLUTIONS,
-                        value="original",
+                        value="auto",
                         allow_custom_value=True,
-                        label="Working resolution: original, a height (240p) or WxH (432x240); "
-                        f"at most {limits.resolution_text}",
+                        label="Working resolution, the size the restoration works at (the result "
+                        "keeps your clip's size): auto (smaller for the network on large "
+                        "clips), original, a height (240p) or WxH (432x240); at most "
+                        f"{limits.resolution_text}",
                         elem_id="resolution",
                     )
                     with gr.Row():

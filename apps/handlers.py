@@ -111,6 +111,8 @@ PHASE_TITLES = {
     "propagation": "Propagating known pixels along the motion",
     "validation propagation": "Propagating again, with test holes to measure the fill on",
     "fusion": "Steadying the holes over time",
+    "denoising": "Denoising frame by frame (and over time)",
+    "inpainting": "Filling the holes frame by frame",
 }
 
 

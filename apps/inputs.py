@@ -3,7 +3,7 @@
 The app never takes a path typed by a visitor: files come only from Gradio's upload folder (or the
 bundled example the app itself copied), and every number or choice is checked against `Limits`.
 A drawn mask is saved as a PNG of the strokes and handed to the engine like an uploaded mask image
-(one image applies to every frame; the engine rescales it to the working resolution). With
+(one image applies to every frame; the engine rescales it to the clip's size). With
 "Follow the object" the same PNG marks the object on the first frame instead, and the job follows
 it over the clip (`Job.mask_track`, as the CLI's ``--track``).
 """
@@ -27,6 +27,7 @@ from apps.limits import (
     check_settings,
     parse_working_resolution,
     probe_video,
+    working_size,
 )
 from apps.sessions import Session
 from masks.checks import fail
@@ -77,7 +78,7 @@ class RunRequest:
     preset: str = "fast"
     epochs: float | None = None
     model_size: float | None = None
-    resolution: str | None = "original"
+    resolution: str | None = "auto"  # the working resolution; the result keeps the clip's size
     start_frame: float | None = 0
     num_frames: float | None = 0  # 0: all frames from start_frame
     time_budget: str | None = ""  # e.g. "5m"; blank: no budget (the preset's epochs)
@@ -182,28 +183,39 @@ def build_job(
     path, info = inspect_video(request, guard, limits, session)
     start = _integer(request.start_frame, "first frame", minimum=0) or 0
     max_frames = _integer(request.num_frames, "number of frames", minimum=0) or None  # 0: all
-    resize = parse_working_resolution(request.resolution, info)
-    frames = check_request(info, resize=resize, start=start, max_frames=max_frames, limits=limits)
+    choice = parse_working_resolution(request.resolution, info)
     epochs = _integer(request.epochs, "epochs", minimum=1)
     model_size = None if request.model_size in (None, "") else float(request.model_size)
     check_settings(epochs, model_size, limits)
     budget = (request.time_budget or "").strip()
     task = "denoise" if problem == "noise" else "inpaint"
-    config = method_config(
-        preset_name,
-        (request.method or "").strip() or DEFAULT_METHODS[task],
-        epochs=epochs,
-        model_size=model_size,
-        device=device,
-        time_budget=parse_duration(budget, "time budget") if budget else None,
-    )
-    method = get_method(config.method)
+    method_spec = (request.method or "").strip() or DEFAULT_METHODS[task]
+    method = get_method(method_spec)
     if task not in method.tasks:  # the engine checks this too, but only once the run has started
         raise fail(
             "method",
             f"a method that can {task}: {', '.join(list_methods(task))}",
-            repr(config.method),
+            repr(method_spec.partition(":")[0]),
         )
+    # The result keeps the clip's own size; the working resolution is what the method works at.
+    work_size = working_size(choice, info, neural=method.neural, limits=limits)
+    frames = check_request(
+        info,
+        work_size=work_size,
+        neural=method.neural,
+        start=start,
+        max_frames=max_frames,
+        limits=limits,
+    )
+    config = method_config(
+        preset_name,
+        method_spec,
+        epochs=epochs,
+        model_size=model_size,
+        device=device,
+        time_budget=parse_duration(budget, "time budget") if budget else None,
+        work_size=work_size,
+    )
     job = Job(
         input=path,
         input_name=info.name,
@@ -212,7 +224,6 @@ def build_job(
         output=output,
         start=start,
         max_frames=frames,
-        resize=resize,
         compare=True,
         save_model=method.neural,  # a classical method has no model to download
         quick_stop=True,
@@ -257,9 +268,9 @@ def build_job(
 
 
 def job_shape(job: Job, info: VideoInfo) -> tuple[int, int, int]:
-    """``(frames, height, width)`` the job will restore (after trimming and resizing)."""
-    width, height = job.resize if job.resize else (info.width, info.height)
-    return int(job.max_frames), int(height), int(width)
+    """``(frames, height, width)`` of the job's result: the clip's own size, after trimming (the
+    working resolution is ``job.config.work_size``)."""
+    return int(job.max_frames), int(info.height), int(info.width)
 
 
 def has_strokes(drawing: dict[str, Any] | None) -> bool:

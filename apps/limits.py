@@ -13,6 +13,7 @@ from pathlib import Path
 
 from restore.errors import InputError
 from restore.io import container_frame_count, parse_resize, read_video
+from restore.resolution import method_work_size
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class Limits:
     max_long_side: int = 1280  # working resolution: longer side, px
     max_short_side: int = 720  # working resolution: shorter side, px
     min_side: int = 16  # working resolution: smallest side, px (the decoder upsamples 32x+)
+    # The clip itself, held at its own size for the result (long clips are restored in chunks,
+    # so its frames bound the memory only through a chunk): 4K UHD
+    max_input_long_side: int = 3840
+    max_input_short_side: int = 2160
     max_epochs: int = 1000
     min_model_size: float = 0.01  # millions of parameters
     max_model_size: float = 5.0
@@ -37,6 +42,17 @@ class Limits:
     @property
     def resolution_text(self) -> str:
         return f"{self.max_long_side}x{self.max_short_side}"
+
+    def fits(self, width: int, height: int) -> bool:
+        """Whether a working resolution of ``width`` x ``height`` is within the limits."""
+        long_side, short_side = max(width, height), min(width, height)
+        return long_side <= self.max_long_side and short_side <= self.max_short_side
+
+    def largest_within(self, width: int, height: int) -> tuple[int, int]:
+        """The largest working resolution of the clip's aspect ratio within the limits."""
+        long_side, short_side = max(width, height), min(width, height)
+        scale = min(1.0, self.max_long_side / long_side, self.max_short_side / short_side)
+        return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
 DEFAULT_LIMITS = Limits()
@@ -107,20 +123,23 @@ def _hide_path(message: str, path: Path, name: str) -> str:
 _HEIGHT_ONLY = re.compile(r"^\s*(\d+)\s*p\s*$", re.IGNORECASE)
 
 
-def parse_working_resolution(text: str | None, info: VideoInfo) -> tuple[int, int] | None:
-    """The ``Job.resize`` for a working-resolution choice: ``original``, ``240p`` or ``432x240``.
+def parse_working_resolution(text: str | None, info: VideoInfo) -> tuple[int, int] | str:
+    """The ``RestoreConfig.work_size`` for a working-resolution choice: ``auto`` (blank),
+    ``original``, ``240p`` or ``432x240``. The result keeps the clip's own size whatever it is.
 
     ``<H>p`` keeps the clip's aspect ratio (width rounded to an even number, as H.264 wants).
 
     Returns:
-        ``(width, height)``, or None to work at the original size.
+        ``"auto"``, ``"full"`` (the clip's own size) or ``(width, height)``.
 
     Raises:
-        InputError: not one of the three forms.
+        InputError: not one of the four forms.
     """
     text = (text or "").strip()
-    if text.lower() in ("", "original"):
-        return None
+    if text.lower() in ("", "auto"):
+        return "auto"
+    if text.lower() == "original":
+        return "full"
     match = _HEIGHT_ONLY.match(text)
     if match:
         height = int(match.group(1))
@@ -130,20 +149,40 @@ def parse_working_resolution(text: str | None, info: VideoInfo) -> tuple[int, in
         return parse_resize(text)
     except InputError:
         raise InputError(
-            f"working resolution: expected 'original', a height such as 240p, or WIDTHxHEIGHT "
-            f"such as 432x240, got {text!r}"
+            f"working resolution: expected 'auto', 'original', a height such as 240p, or "
+            f"WIDTHxHEIGHT such as 432x240, got {text!r}"
         ) from None
+
+
+def working_size(
+    choice: tuple[int, int] | str, info: VideoInfo, *, neural: bool, limits: Limits = DEFAULT_LIMITS
+) -> tuple[int, int] | str:
+    """The work size to run with for a parsed choice: ``auto`` resolved as the engine resolves
+    it for this method, and brought within the limits if the clip's own size is not."""
+    if choice != "auto":
+        return choice
+    size = method_work_size("auto", info.height, info.width, neural=neural)
+    width, height = size if size is not None else (info.width, info.height)
+    if limits.fits(width, height):
+        return "auto"
+    return limits.largest_within(info.width, info.height)
 
 
 def check_request(
     info: VideoInfo,
     *,
-    resize: tuple[int, int] | None,
+    work_size: tuple[int, int] | str = "full",
+    neural: bool = False,
     start: int,
     max_frames: int | None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> int:
-    """Check trimming and working resolution against the limits; returns the frames to fit.
+    """Check trimming, the clip's size and the working resolution against the limits; returns
+    the frames to restore.
+
+    Args:
+        work_size: what the method will work at (``working_size``'s result).
+        neural: whether the method is neural (``auto`` scales neural methods only).
 
     Raises:
         InputError: naming the limit and the setting under Advanced that gets under it.
@@ -161,17 +200,24 @@ def check_request(
             f"at {info.fps:g} fps); the limit is {limits.max_frames} frames — set 'number of "
             "frames' under Advanced to trim it"
         )
-    width, height = resize if resize else (info.width, info.height)
-    long_side, short_side = max(width, height), min(width, height)
-    if long_side > limits.max_long_side or short_side > limits.max_short_side:
-        what = "the working resolution" if resize else f"{info.name}"
-        scale = min(limits.max_long_side / long_side, limits.max_short_side / short_side)
-        fitting = max(2, int(height * scale) // 2 * 2)
+    long_side, short_side = max(info.width, info.height), min(info.width, info.height)
+    if long_side > limits.max_input_long_side or short_side > limits.max_input_short_side:
+        raise InputError(
+            f"{info.name} is {info.width}x{info.height}; the largest clip the app restores is "
+            f"{limits.max_input_long_side}x{limits.max_input_short_side} — downscale it before "
+            "uploading"
+        )
+    size = method_work_size(work_size, info.height, info.width, neural=neural)
+    width, height = size if size is not None else (info.width, info.height)
+    if not limits.fits(width, height):
+        fitting = limits.largest_within(width, height)[1]
+        what = "the working resolution" if size is not None else f"{info.name}"
         raise InputError(
             f"{what} is {width}x{height}; the limit is {limits.resolution_text} — choose a "
-            f"working resolution under Advanced (e.g. {fitting}p)"
+            f"working resolution under Advanced (e.g. {fitting}p); the result keeps the clip's "
+            "own size"
         )
-    if short_side < limits.min_side:
+    if min(width, height) < limits.min_side:
         raise InputError(
             f"the working resolution {width}x{height} is too small; each side needs at least "
             f"{limits.min_side} px"

@@ -19,7 +19,7 @@ from restore.deadline import Deadline
 from restore.fit import FitProgress
 from restore.methods import Method, MethodResult, get_method
 from restore.progress import PhaseProgress
-from restore.resolution import downscale_mask, downscale_video, resolve_work_size, upscale_video
+from restore.resolution import downscale_mask, downscale_video, method_work_size, upscale_video
 
 TASKS = ("inpaint", "denoise")
 
@@ -79,7 +79,7 @@ def restore(
             "method", f"a method that can {task}", f"{config.method!r} ({'/'.join(method.tasks)})"
         )
     height, width = frames.shape[2:]
-    size = resolve_work_size(config.work_size, height, width) if method.neural else None
+    size = method_work_size(config.work_size, height, width, neural=method.neural)
     if size is None:
         result = method.run(
             frames,
@@ -142,8 +142,10 @@ def _run_at_work_size(method, frames, mask, config, size, deadline, on_progress,
     result.restored = full_size(small, None)
     result.info["work_size"] = list(size)
     result.info.setdefault("notes", []).append(
-        f"fitted at the working size {size[0]}x{size[1]}; the output is upscaled into the "
-        f"{width}x{height} holes and every known pixel is kept (--work-size full fits at full size)"
+        f"restored at the working size {size[0]}x{size[1]}; the result is upscaled into the "
+        f"{width}x{height} holes and every known pixel is kept"
+        if mask is not None
+        else f"restored at the working size {size[0]}x{size[1]}, then upscaled to {width}x{height}"
     )
     return result
 

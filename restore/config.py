@@ -108,7 +108,8 @@ class RestoreConfig:
     work_size: tuple[int, int] | str = option(
         "auto",
         parse=parse_work_size,
-        help="Fit neural methods at WxH, auto (large clips) or full; holes upscaled.",
+        help="Work at WxH (any method), auto (neural methods, above 640x360) or full; the "
+        "result keeps the clip's size, holes upscaled.",
     )
     model: ModelOptions = field(default_factory=ModelOptions)  # neural methods: what to build
     fit: FitConfig = field(default_factory=FitConfig)  # neural methods: how to fit it

@@ -22,7 +22,7 @@ from restore.fit.plan import estimate_step_seconds, forward_macs
 from restore.job import Job
 from restore.methods import Method, get_method
 from restore.models import MODELS, choose_strides, create_model, padded_size
-from restore.resolution import resolve_work_size
+from restore.resolution import method_work_size, resolve_work_size
 
 SCORING_SECONDS_PER_MEGAPIXEL = 2.4
 """Seconds per frame-megapixel of scoring a result against a known reference (SSIM, MS-SSIM,
@@ -202,10 +202,13 @@ def estimate_job(
     method = method or get_method(config.method)
     phases = {"reading": READING_SECONDS_PER_MEGAPIXEL * megapixels}
     finish = finishing_seconds(job, frames, height, width)
+    # Reading and writing see the clip's own pixels; the method works at its working size.
+    work = method_work_size(config.work_size, height, width, neural=method.neural)
+    work_megapixels = megapixels if work is None else frames * work[0] * work[1] / 1e6
     fits, passes = method.neural, 0
     if method.name == "hybrid":
         options = {**method.options, **config.method_options}
-        propagation = PROPAGATION_SECONDS_PER_MEGAPIXEL * megapixels
+        propagation = PROPAGATION_SECONDS_PER_MEGAPIXEL * work_megapixels
         phases["propagation"] = propagation
         if options["validation"]:
             phases["validation propagation"] = propagation
@@ -213,10 +216,10 @@ def estimate_job(
         passes = options["temporal_passes"]
     elif not fits:
         seconds = METHOD_SECONDS_PER_MEGAPIXEL.get(method.name, CLASSICAL_SECONDS_PER_MEGAPIXEL)
-        phases["restoring"] = seconds * megapixels
+        phases["restoring"] = seconds * work_megapixels
     if fits:
-        phases["preparing the fit"] = PREPARATION_SECONDS_PER_MEGAPIXEL * megapixels
-    fusion = passes * FUSION_PASS_SECONDS_PER_MEGAPIXEL * megapixels
+        phases["preparing the fit"] = PREPARATION_SECONDS_PER_MEGAPIXEL * work_megapixels
+    fusion = passes * FUSION_PASS_SECONDS_PER_MEGAPIXEL * work_megapixels
     plan = None
     source = "model"
     if fits:

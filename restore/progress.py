@@ -29,7 +29,31 @@ class PhaseProgress:
 
 
 class PhaseStopped(Exception):
-    """``should_stop`` ended a phase; whoever runs the phase falls back to what is finished."""
+    """``should_stop`` ended a phase; whoever runs the phase falls back to what is finished.
+
+    A phase that can hand over its finished part (a denoiser's frames done so far, the rest as
+    given) sets ``finished`` (a whole clip) and ``what`` (what it holds, in words) on the way out.
+    """
+
+    def __init__(self, phase: str, finished: Any = None, what: str = "") -> None:
+        super().__init__(phase)
+        self.phase, self.finished, self.what = phase, finished, what
+
+
+def stop_or_deadline(
+    should_stop: Callable[[], bool] | None, deadline: Any = None
+) -> Callable[[], bool] | None:
+    """One Stop signal for a phase: the user's Stop, or the run's ``Deadline`` passed."""
+    if deadline is None:
+        return should_stop
+    return lambda: (should_stop is not None and should_stop()) or deadline.left() <= 0
+
+
+def frames_done_text(done: int, total: int, verb: str) -> str:
+    """What a per-frame phase stopped part-way hands over, in words (``PhaseStopped.what``)."""
+    if done == 0:
+        return f"the result is the clip as given (no frame was {verb})"
+    return f"{done} of {total} frames are {verb}, the others are as given"
 
 
 class PhaseClock:

@@ -44,6 +44,17 @@ def resolve_work_size(
     return None if size == (width, height) else size
 
 
+def method_work_size(
+    work_size: tuple[int, int] | str | None, height: int, width: int, *, neural: bool
+) -> tuple[int, int] | None:
+    """``(W, H)`` a method runs at, or None for the clip's own size: ``auto`` scales neural
+    methods only (the fit's cost grows with the pixels; a classical method keeps every pixel),
+    an explicit ``(W, H)`` applies to every method."""
+    if work_size == "auto" and not neural:
+        return None
+    return resolve_work_size(work_size, height, width)
+
+
 def downscale_video(frames: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """``(T, 3, H, W)`` -> ``(T, 3, h, w)`` for ``size = (w, h)``, area-averaged per frame."""
     images = frames.permute(0, 2, 3, 1).numpy()

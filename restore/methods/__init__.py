@@ -34,6 +34,7 @@ from restore.methods.spec import MethodSpec, resolve_options, split_name, split_
 from restore.methods.video_prior import DEFAULTS as PRIOR_OPTIONS
 from restore.methods.video_prior import run_video_prior
 from restore.models import MODELS
+from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline
 
 __all__ = [
     "METHODS",
@@ -58,16 +59,25 @@ def _keyword_options(function: Callable[..., Any]) -> dict[str, Any]:
         if parameter.default is not inspect.Parameter.empty
         and isinstance(parameter.default, _PLAIN)
         and not name.startswith(("on_", "should_"))
+        and name != "clock"  # progress and Stop (``_classical``), not a tunable option
     }
 
 
-def _classical(function_path: str, *, needs_mask: bool) -> tuple[Callable[..., MethodResult], dict]:
+def _classical(
+    function_path: str, *, needs_mask: bool, phase: str
+) -> tuple[Callable[..., MethodResult], dict]:
     """Wrap ``module:function`` (``f(frames, mask, **options)`` or ``f(frames, **options)``);
-    returns the runner and the function's options (its keyword defaults)."""
+    returns the runner and the function's options (its keyword defaults).
+
+    A function with a ``clock`` parameter reports its frames as ``phase`` and can be stopped
+    (Stop or the deadline): the result is then its finished part if it hands one over
+    (``PhaseStopped.finished``), else a Telea fill of the holes or, for a denoiser, the clip as
+    given."""
     module_name, function_name = function_path.split(":")
     public = getattr(importlib.import_module(module_name), function_name)
     # restore() checked the inputs: run the body without the public function's own check.
     function = getattr(public, "unchecked", public)
+    takes_clock = "clock" in inspect.signature(function).parameters
 
     def run(
         frames: torch.Tensor,
@@ -79,26 +89,55 @@ def _classical(function_path: str, *, needs_mask: bool) -> tuple[Callable[..., M
         should_stop=None,
     ) -> MethodResult:
         started = time.perf_counter()
-        if needs_mask:
-            restored = function(frames, mask, **config.method_options)
-        else:
-            restored = function(frames, **config.method_options)
+        options = dict(config.method_options)
+        if takes_clock:
+            stop = stop_or_deadline(should_stop, deadline)
+            options["clock"] = PhaseClock(phase, frames.shape[0], on_progress, stop)
+        info: dict[str, Any] = {"options": config.method_options}
+        try:
+            restored = (
+                function(frames, mask, **options) if needs_mask else function(frames, **options)
+            )
+        except PhaseStopped as stopped:
+            restored, what = _stopped_fill(frames, mask, stopped)
+            info |= {"stopped_phase": phase, "notes": [f"stopped during the {phase}: {what}"]}
         seconds = time.perf_counter() - started
         timings = {
             "fit_seconds": seconds,
             "decode_fps": frames.shape[0] / seconds if seconds else float("nan"),
         }
         return MethodResult(
-            restored=restored, timings=timings, info={"options": config.method_options}
+            restored=restored, timings=timings, info=info, stopped="stopped_phase" in info
         )
 
     return run, _keyword_options(function)
 
 
+def _stopped_fill(
+    frames: torch.Tensor, mask: torch.Tensor | None, stopped: PhaseStopped
+) -> tuple[torch.Tensor, str]:
+    """What a classical method stopped part-way returns, and what it holds in words."""
+    if stopped.finished is not None:
+        return stopped.finished, stopped.what
+    if mask is None:
+        return frames.clone(), "the result is the clip as given (nothing was denoised)"
+    from restore.methods.classical_inpaint import telea
+
+    return telea.unchecked(frames, mask), "the holes hold a Telea fill"
+
+
 def _classical_method(
-    name: str, task: str, function_path: str, description: str, **flags: Any
+    name: str,
+    task: str,
+    function_path: str,
+    description: str,
+    *,
+    phase: str | None = None,
+    **flags: Any,
 ) -> Method:
-    run, options = _classical(function_path, needs_mask=task == "inpaint")
+    """A classical method; ``phase`` names its progress (default: inpainting or denoising)."""
+    phase = phase or ("inpainting" if task == "inpaint" else "denoising")
+    run, options = _classical(function_path, needs_mask=task == "inpaint", phase=phase)
     return Method(name, (task,), run, description, options=options, **flags)
 
 
@@ -152,6 +191,7 @@ METHODS: dict[str, Method] = {
             "inpaint",
             f"{_FLOW}:flow_guided",
             "optical-flow-guided propagation (DIS), Telea for the rest",
+            phase="propagation",
         ),
         Method(
             "hybrid",

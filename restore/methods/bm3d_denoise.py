@@ -30,6 +30,7 @@ from restore.config import RestoreConfig
 from restore.methods.base import MethodResult
 from restore.methods.noise_level import NoisyInput, prepare_noisy, safety_notes
 from restore.methods.temporal_fusion import RADIUS, fuse_temporal
+from restore.progress import PhaseClock, PhaseStopped, frames_done_text, stop_or_deadline
 
 PROFILES = ("fast", "np")
 
@@ -76,19 +77,39 @@ def _check_options(profile: str, sigma: float | None) -> None:
         raise fail("sigma", "a noise standard deviation in [0, 1] (pixel units)", repr(sigma))
 
 
-def bm3d_frames(video: torch.Tensor, sigma: float, profile: str = "fast") -> torch.Tensor:
-    """BM3D on every frame of ``video`` (``(T, 3, H, W)`` in [0, 1]) with noise level ``sigma``."""
+def bm3d_frames(
+    video: torch.Tensor, sigma: float, profile: str = "fast", clock: PhaseClock | None = None
+) -> torch.Tensor:
+    """BM3D on every frame of ``video`` (``(T, 3, H, W)`` in [0, 1]) with noise level ``sigma``.
+
+    ``clock`` is ticked per frame; Stop raises ``PhaseStopped`` carrying the frames denoised so
+    far, the others as given."""
     import bm3d
 
     settings = _bm3d_profile(profile)
-    frames = video.permute(0, 2, 3, 1).double().numpy()
-    denoised = [bm3d.bm3d_rgb(frame, sigma, profile=settings) for frame in frames]
-    result = torch.from_numpy(np.stack(denoised).astype(np.float32)).permute(0, 3, 1, 2)
-    return result.clamp(0.0, 1.0).contiguous()
+    result = video.clone()  # frames not reached by a Stop stay as given
+    try:
+        if clock is not None:
+            clock.check()  # a deadline already passed denoises nothing
+        for index, frame in enumerate(video.permute(0, 2, 3, 1).double().numpy()):
+            denoised = bm3d.bm3d_rgb(frame, sigma, profile=settings).astype(np.float32)
+            result[index] = torch.from_numpy(denoised).permute(2, 0, 1).clamp(0.0, 1.0)
+            if clock is not None:
+                clock.tick()
+    except PhaseStopped as stopped:
+        stopped.finished = result
+        stopped.what = frames_done_text(clock.done, video.shape[0], "denoised")
+        raise
+    return result
 
 
 def bm4d_windows(
-    video: torch.Tensor, sigma: float, window: int = 8, overlap: int = 2, profile: str = "fast"
+    video: torch.Tensor,
+    sigma: float,
+    window: int = 8,
+    overlap: int = 2,
+    profile: str = "fast",
+    clock: PhaseClock | None = None,
 ) -> torch.Tensor:
     """BM4D on overlapping temporal windows of ``video`` taken as (H, W, T) volumes.
 
@@ -98,6 +119,8 @@ def bm4d_windows(
         window: Frames per volume (the whole clip if it is shorter).
         overlap: Frames shared by consecutive volumes (averaged).
         profile: ``fast`` or the package's ``np``.
+        clock: ticked by the frames each volume finishes; Stop raises ``PhaseStopped``
+            carrying the frames of the volumes done, the others as given.
     """
     import bm4d
 
@@ -112,13 +135,33 @@ def bm4d_windows(
     sigmas = [float(sigma * np.sqrt((row**2).sum())) for row in _OPPONENT]
     total = np.zeros_like(opponent)
     weight = np.zeros((count, 1, 1, 1))
-    for start in starts:
-        volume = np.transpose(opponent[start : start + window], (3, 1, 2, 0))  # (3, H, W, t)
-        denoised = np.asarray(bm4d.bm4d_multichannel(volume, sigmas, settings))
-        total[start : start + window] += np.transpose(denoised, (3, 1, 2, 0))
-        weight[start : start + window] += 1.0
-    rgb = (total / weight) @ np.linalg.inv(_OPPONENT).T
-    return torch.from_numpy(rgb.astype(np.float32)).permute(0, 3, 1, 2).clamp(0.0, 1.0).contiguous()
+
+    def as_video() -> torch.Tensor:
+        done = weight[:, 0, 0, 0] > 0
+        rgb = (total[done] / weight[done]) @ np.linalg.inv(_OPPONENT).T
+        result = video.clone()  # frames no volume finished stay as given
+        result[torch.from_numpy(done)] = torch.from_numpy(rgb.astype(np.float32)).permute(
+            0, 3, 1, 2
+        )
+        return result.clamp(0.0, 1.0).contiguous()
+
+    finished = 0
+    try:
+        if clock is not None:
+            clock.check()  # a deadline already passed denoises nothing
+        for start in starts:
+            volume = np.transpose(opponent[start : start + window], (3, 1, 2, 0))  # (3, H, W, t)
+            denoised = np.asarray(bm4d.bm4d_multichannel(volume, sigmas, settings))
+            total[start : start + window] += np.transpose(denoised, (3, 1, 2, 0))
+            weight[start : start + window] += 1.0
+            if clock is not None:
+                clock.tick(start + window - finished)
+            finished = start + window
+    except PhaseStopped as stopped:
+        stopped.finished = as_video()
+        stopped.what = frames_done_text(int((weight > 0).sum()), count, "denoised")
+        raise
+    return as_video()
 
 
 def _finish(
@@ -128,10 +171,12 @@ def _finish(
     started: float,
     options: dict[str, Any],
     extra_notes: list[str] | None = None,
+    stop_info: dict[str, Any] | None = None,
 ) -> MethodResult:
     seconds = time.perf_counter() - started
     notes = prepared.notes + (extra_notes or [])
     notes += safety_notes(frames, restored, prepared.sigma, prepared.impulses)
+    info = {"options": options, **prepared.info(), "notes": notes, **(stop_info or {})}
     return MethodResult(
         restored=restored,
         timings={
@@ -139,16 +184,33 @@ def _finish(
             "seconds_per_frame": seconds / frames.shape[0],
             "decode_fps": frames.shape[0] / seconds if seconds else float("nan"),
         },
-        info={"options": options, **prepared.info(), "notes": notes},
+        info=info,
+        stopped="stopped_phase" in info,
     )
 
 
-def _denoise_or_skip(prepared: NoisyInput, denoise) -> tuple[torch.Tensor, list[str]]:
+def _denoise_or_skip(
+    prepared: NoisyInput, denoise, info: dict[str, Any]
+) -> tuple[torch.Tensor, list[str]]:
+    """``denoise(prepared.frames)`` unless the noise is too weak to bother; a Stop (or the
+    deadline) during it returns the finished part and sets ``info["stopped_phase"]``."""
     if prepared.sigma < SIGMA_FLOOR:
         return prepared.frames, [
             f"noise level {prepared.sigma:.4f} is below {SIGMA_FLOOR:g}: no Gaussian denoising"
         ]
-    return denoise(prepared.frames), []
+    try:
+        return denoise(prepared.frames), []
+    except PhaseStopped as stopped:
+        info["stopped_phase"] = "denoising"
+        return stopped.finished, [f"stopped during the denoising: {stopped.what}"]
+
+
+def _clock(frames, on_progress, should_stop, deadline, radius: int = 0) -> PhaseClock:
+    """The denoising phase's clock (progress and Stop): a tick per frame, and one per frame
+    pair and offset of a fusion over ``radius`` neighbours."""
+    count = frames.shape[0]
+    ticks = count + sum(max(count - offset, 0) for offset in range(1, radius + 1))
+    return PhaseClock("denoising", ticks, on_progress, stop_or_deadline(should_stop, deadline))
 
 
 BM3D_OPTIONS: dict[str, Any] = {"sigma": None, "profile": "fast", "impulses": True}
@@ -176,15 +238,24 @@ def run_bm3d(
     _check_options(options["profile"], options["sigma"])
     started = time.perf_counter()
     prepared = prepare_noisy(frames, mask, sigma=options["sigma"], impulses=options["impulses"])
+    clock = _clock(frames, on_progress, should_stop, deadline, options["radius"] if fuse else 0)
 
     def denoise(video: torch.Tensor) -> torch.Tensor:
-        denoised = bm3d_frames(video, prepared.sigma, options["profile"])
+        denoised = bm3d_frames(video, prepared.sigma, options["profile"], clock)
         if fuse:
-            denoised = fuse_temporal.unchecked(denoised, prepared.sigma, radius=options["radius"])
+            try:
+                denoised = fuse_temporal.unchecked(
+                    denoised, prepared.sigma, radius=options["radius"], clock=clock
+                )
+            except PhaseStopped as stopped:
+                stopped.finished = denoised
+                stopped.what = "every frame is denoised by BM3D; the fusion over time was cut short"
+                raise
         return denoised
 
-    restored, notes = _denoise_or_skip(prepared, denoise)
-    return _finish(frames, prepared, restored, started, options, notes)
+    stop_info: dict[str, Any] = {}
+    restored, notes = _denoise_or_skip(prepared, denoise, stop_info)
+    return _finish(frames, prepared, restored, started, options, notes, stop_info)
 
 
 def run_bm4d(
@@ -205,19 +276,24 @@ def run_bm4d(
         raise fail("window", f"an integer >= {BM4D_MIN_FRAMES} (frames)", repr(window))
     started = time.perf_counter()
     prepared = prepare_noisy(frames, mask, sigma=options["sigma"], impulses=options["impulses"])
+    clock = _clock(frames, on_progress, should_stop, deadline)
+    stop_info: dict[str, Any] = {}
     if frames.shape[0] < BM4D_MIN_FRAMES:
         restored, notes = _denoise_or_skip(
-            prepared, lambda video: bm3d_frames(video, prepared.sigma, options["profile"])
+            prepared,
+            lambda video: bm3d_frames(video, prepared.sigma, options["profile"], clock),
+            stop_info,
         )
         notes.append(f"fewer than {BM4D_MIN_FRAMES} frames: BM3D per frame instead of BM4D")
-        return _finish(frames, prepared, restored, started, options, notes)
+        return _finish(frames, prepared, restored, started, options, notes, stop_info)
     restored, notes = _denoise_or_skip(
         prepared,
         lambda video: bm4d_windows(
-            video, prepared.sigma, window, options["overlap"], options["profile"]
+            video, prepared.sigma, window, options["overlap"], options["profile"], clock
         ),
+        stop_info,
     )
-    return _finish(frames, prepared, restored, started, options, notes)
+    return _finish(frames, prepared, restored, started, options, notes, stop_info)
 
 
 def run_bm3d_flow(
@@ -231,4 +307,12 @@ def run_bm3d_flow(
 ) -> MethodResult:
     """Registered runner of ``bm3d-flow``: ``run_bm3d`` with flow-compensated temporal fusion
     (``restore.methods.temporal_fusion``)."""
-    return run_bm3d(frames, mask, config, fuse=True)
+    return run_bm3d(
+        frames,
+        mask,
+        config,
+        deadline=deadline,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        fuse=True,
+    )

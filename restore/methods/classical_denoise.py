@@ -29,6 +29,7 @@ from masks.checks import boundary
 from restore.errors import InputError
 from restore.methods.classical_inpaint import video_to_uint8
 from restore.methods.noise_level import estimate_sigma
+from restore.progress import PhaseClock, PhaseStopped, frames_done_text
 
 
 def _validate_odd_size(value: int, name: str, minimum: int = 1) -> None:
@@ -236,6 +237,7 @@ def nl_means_temporal(
     window: int = 5,
     template_window_size: int = 7,
     search_window_size: int = 21,
+    clock: PhaseClock | None = None,
 ) -> torch.Tensor:
     """Denoises every frame by non-local means over itself and its temporal neighbours.
 
@@ -252,6 +254,8 @@ def nl_means_temporal(
         window: Odd number of frames averaged over (the temporal window).
         template_window_size: Odd side in pixels of the patches compared.
         search_window_size: Odd side in pixels of the area searched for similar patches.
+        clock: ticked per frame (progress); Stop raises ``PhaseStopped`` carrying the frames
+            denoised so far, the others as given.
 
     Returns:
         ``(T, 3, H, W)`` float32 video in [0, 1].
@@ -275,18 +279,32 @@ def nl_means_temporal(
     frames_bgr = np.ascontiguousarray(frames_rgb[..., ::-1])
     count = frames_bgr.shape[0]
     half = window // 2
-    denoised = np.empty_like(frames_bgr)
-    for index in range(count):
-        neighbours = [frames_bgr[reflected_index(index + o, count)] for o in range(-half, half + 1)]
-        denoised[index] = cv2.fastNlMeansDenoisingColoredMulti(
-            neighbours,
-            half,
-            window,
-            None,
-            float(h),
-            float(h),
-            template_window_size,
-            search_window_size,
-        )
-    result = np.ascontiguousarray(denoised[..., ::-1]).astype(np.float32) / 255.0
-    return torch.from_numpy(result).permute(0, 3, 1, 2).contiguous()
+    denoised = frames_bgr.copy()  # frames not reached by a Stop stay as given
+
+    def as_video() -> torch.Tensor:
+        result = np.ascontiguousarray(denoised[..., ::-1]).astype(np.float32) / 255.0
+        return torch.from_numpy(result).permute(0, 3, 1, 2).contiguous()
+
+    try:
+        if clock is not None:
+            clock.check()  # a deadline already passed denoises nothing
+        for index in range(count):
+            neighbours = [
+                frames_bgr[reflected_index(index + o, count)] for o in range(-half, half + 1)
+            ]
+            denoised[index] = cv2.fastNlMeansDenoisingColoredMulti(
+                neighbours,
+                half,
+                window,
+                None,
+                float(h),
+                float(h),
+                template_window_size,
+                search_window_size,
+            )
+            if clock is not None:
+                clock.tick()
+    except PhaseStopped as stopped:
+        stopped.finished, stopped.what = as_video(), frames_done_text(clock.done, count, "denoised")
+        raise
+    return as_video()

@@ -482,6 +482,7 @@ def flow_guided_with_info(
     *,
     max_distance: int | None = None,
     fallback: str = "telea",
+    clock: PhaseClock | None = None,
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Inpaints a video by propagating known pixels along completed optical flow.
 
@@ -494,6 +495,7 @@ def flow_guided_with_info(
             None allows the whole clip.
         fallback: Spatial inpainting for pixels no frame shows: ``"telea"`` or
             ``"navier_stokes"`` (OpenCV, radius 3).
+        clock: counts the frames (progress) and may end the run with ``PhaseStopped``.
 
     Returns:
         ``(restored, info)``: the ``(T, 3, H, W)`` float32 video in [0, 1] whose known pixels
@@ -505,7 +507,7 @@ def flow_guided_with_info(
     Raises:
         ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
     """
-    run = propagate(video, mask, max_distance=max_distance, fallback=fallback)
+    run = propagate(video, mask, max_distance=max_distance, fallback=fallback, clock=clock)
     return run.restored, run.info
 
 
@@ -546,6 +548,7 @@ def flow_guided(
     *,
     max_distance: int | None = None,
     fallback: str = "telea",
+    clock: PhaseClock | None = None,
 ) -> torch.Tensor:
     """Inpaints a video by propagating known pixels along completed optical flow.
 
@@ -556,6 +559,7 @@ def flow_guided(
         mask: ``(T, 1, H, W)`` float32, 1 = missing, 0 = known.
         max_distance: Most frames a flow chain may travel in each direction; None = whole clip.
         fallback: ``"telea"`` or ``"navier_stokes"`` for pixels no frame shows.
+        clock: counts the frames (progress) and may end the run with ``PhaseStopped``.
 
     Returns:
         ``(T, 3, H, W)`` float32 video in [0, 1]; known pixels equal the input bit-exactly.
@@ -564,6 +568,6 @@ def flow_guided(
         ValueError: If shapes, value ranges, ``max_distance`` or ``fallback`` are invalid.
     """
     restored, _ = flow_guided_with_info.unchecked(
-        video, mask, max_distance=max_distance, fallback=fallback
+        video, mask, max_distance=max_distance, fallback=fallback, clock=clock
     )
     return restored

@@ -69,7 +69,7 @@ from restore.methods.neural import fit_and_decode
 from restore.methods.spec import resolve_options
 from restore.methods.temporal_fusion import clip_flows, fuse_temporal
 from restore.models import list_models
-from restore.progress import PhaseClock, PhaseStopped
+from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline
 
 BLENDS = ("calibrated", "confidence", "choose", "propagation", "network")
 """How hole pixels are filled: ``calibrated``: ``s * propagation + (1 - s) * network`` with the
@@ -423,6 +423,7 @@ def fuse_holes(
     pass_seconds: float = 0.0,
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[Any], None] | None = None,
+    clock: PhaseClock | None = None,
 ) -> tuple[torch.Tensor, int]:
     """Step 7: steadies the holes of ``restored`` by flow-compensated temporal fusion.
 
@@ -444,6 +445,8 @@ def fuse_holes(
         should_stop: Polled at every frame; True ends the fusion with the passes done (a pass
             cut short is dropped).
         on_progress: Receives a ``PhaseProgress`` ("fusion") as frames are fused.
+        clock: The fusion's clock when the caller started it (it counted the fields first);
+            None: one is made here from ``on_progress`` and ``should_stop``.
 
     Returns:
         ``(fused clip, passes kept)``.
@@ -452,10 +455,10 @@ def fuse_holes(
         return restored, 0
     trial_fill = None if check is None else check.filled
     error = None if check is None else check.error(trial_fill, frames)
-    fills_per_pass = 1 if check is None else 2
-    clock = PhaseClock(
-        "fusion", passes * fills_per_pass * restored.shape[0], on_progress, should_stop
-    )
+    if clock is None:
+        clock = PhaseClock(
+            "fusion", fusion_ticks(restored, passes, check is not None), on_progress, should_stop
+        )
     kept = 0
     try:
         for _ in range(passes):
@@ -481,6 +484,14 @@ def fuse_holes(
     except PhaseStopped:
         pass  # the pass in progress is dropped; the passes done are kept
     return restored, kept
+
+
+def fusion_ticks(restored: torch.Tensor, passes: int, checked: bool, fields: int = 0) -> int:
+    """Frames the fusion phase counts: a tick per frame of each fill of each pass (two fills
+    with the validation check), and one per frame pair of the ``fields`` sets of fields made
+    for it first."""
+    count = restored.shape[0]
+    return passes * (2 if checked else 1) * count + fields * (count - 1)
 
 
 class SyntheticHoles:
@@ -836,10 +847,7 @@ def hybrid_inpaint(
         raise InputError(f"unknown model {model_name!r}; valid models: {', '.join(list_models())}")
     started = time.perf_counter()
 
-    def stop_now() -> bool:
-        user = should_stop is not None and should_stop()
-        return user or (deadline is not None and deadline.left() <= 0)
-
+    stop_now = stop_or_deadline(should_stop, deadline)
     try:
         clip = propagate_views(frames, mask, options, on_progress=on_progress, should_stop=stop_now)
     except PropagationStopped as stopped:
@@ -868,32 +876,40 @@ def hybrid_inpaint(
     # (``blend_holes`` and ``mix_in_holes`` composite), so fusion starts from it as it is.
     blended = clip.real.filled
     _release_candidates(clip)
+    checked = shares is not None
+    fields = 0
     if options.flow_reuse == "fill" and options.temporal_passes and frames.shape[0] > 1:
-        # One set of fields per view, on its fill as the blend left it (not on the prefill).
-        clip.real.flows = clip_flows(blended)
-        if clip.validation is not clip.real and shares is not None:
-            clip.validation.flows = clip_flows(clip.validation.filled.clamp(0, 1))
-    restored, fusion_passes = fuse_holes(
-        blended,
-        mask,
-        options.temporal_passes,
-        frames=frames,
-        check=(
-            FusionCheck(
-                clip.validation.filled,
-                clip.validation.mask,
-                clip.held_out,
-                clip.validation.flows,
-            )
-            if shares is not None
-            else None
-        ),
-        flows=clip.real.flows,
-        deadline=plan.fusion,
-        pass_seconds=plan.pass_seconds,
-        should_stop=should_stop,
-        on_progress=on_progress,
+        fields = 2 if checked and clip.validation is not clip.real else 1
+    # One clock for the fusion phase, its fields and then its passes; the deadline ends it too.
+    clock = PhaseClock(
+        "fusion",
+        fusion_ticks(blended, options.temporal_passes, checked, fields),
+        on_progress,
+        stop_or_deadline(should_stop, plan.fusion),
     )
+    if fields and not _fusion_fields(clip, blended, fields, clock):
+        restored, fusion_passes = blended, 0
+    else:
+        restored, fusion_passes = fuse_holes(
+            blended,
+            mask,
+            options.temporal_passes,
+            frames=frames,
+            check=(
+                FusionCheck(
+                    clip.validation.filled,
+                    clip.validation.mask,
+                    clip.held_out,
+                    clip.validation.flows,
+                )
+                if checked
+                else None
+            ),
+            flows=clip.real.flows,
+            deadline=plan.fusion,
+            pass_seconds=plan.pass_seconds,
+            clock=clock,
+        )
     fusion_seconds = time.perf_counter() - fusion_started
 
     info = dict(slot.info)
@@ -907,6 +923,15 @@ def hybrid_inpaint(
             "fusion_passes": fusion_passes,
         }
     )
+    stopped = slot.stopped
+    if not stopped and should_stop is not None and should_stop():
+        # Stop came after the fit: fusion ended with the passes finished (perhaps none).
+        stopped = True
+        info["stopped_phase"] = "fusion"
+        info["notes"] = list(info.get("notes", [])) + [
+            f"stopped during the fusion: {fusion_passes} of {options.temporal_passes} passes "
+            "over the holes were finished and are kept"
+        ]
     timings = dict(slot.timings)
     timings["propagation_seconds"] = clip.propagation_seconds
     timings["fusion_seconds"] = fusion_seconds
@@ -917,7 +942,7 @@ def hybrid_inpaint(
         timings=timings,
         info=info,
         model=slot.model,
-        stopped=slot.stopped,
+        stopped=stopped,
     )
 
 
@@ -940,6 +965,19 @@ def _release_candidates(clip: HybridClip) -> None:
     for view in clip.views():
         view.propagated = view.network = view._telea = view.maps = None
     clip.real.filled = None
+
+
+def _fusion_fields(clip: HybridClip, blended: torch.Tensor, views: int, clock: PhaseClock) -> bool:
+    """One set of fields per view (1: the real one, 2: the validation one too) for fusion, on
+    its fill as the blend left it (not on the prefill), counted as the fusion's first frames;
+    False if Stop or the deadline came first (the blend is then the result, unfused)."""
+    try:
+        clip.real.flows = clip_flows(blended, clock)
+        if views == 2:
+            clip.validation.flows = clip_flows(clip.validation.filled.clamp(0, 1), clock)
+    except PhaseStopped:
+        return False
+    return True
 
 
 def _finished_part(

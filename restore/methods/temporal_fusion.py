@@ -94,8 +94,8 @@ def fuse_temporal(
         where: ``(T, 1, H, W)``, nonzero where the fused value is wanted (a fill's holes); the
             work is limited to the box around each frame's ``where`` pixels, and other pixels
             keep ``video``'s value. The values inside ``where`` are the same as without it.
-        clock: with ``flows`` or ``where``, ticked once per frame (progress, and Stop:
-            ``PhaseStopped`` ends the pass).
+        clock: ticked once per frame (with ``flows`` or ``where``) or per frame pair and
+            offset (progress, and Stop: ``PhaseStopped`` ends the pass).
 
     Returns:
         ``(T, 3, H, W)`` float32 in [0, 1].
@@ -133,6 +133,8 @@ def fuse_temporal(
                 trust = np.exp(-fb_error / fb_scale**2 - local / colour_limit)[..., None]
                 total[target] += trust * warped
                 weight[target] += trust
+            if clock is not None:
+                clock.tick()
     fused = (total / weight).astype(np.float32)
     return torch.from_numpy(fused).permute(0, 3, 1, 2).clamp(0.0, 1.0).contiguous()
 

@@ -41,6 +41,7 @@ from restore.methods.bm3d_denoise import SIGMA_FLOOR, bm3d_frames
 from restore.methods.classical_denoise import gaussian_blur
 from restore.methods.neural import run_neural
 from restore.methods.noise_level import prepare_noisy, safety_notes
+from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline
 
 BLENDS = ("auto", "lowpass", "network", "bm3d")
 
@@ -125,7 +126,26 @@ def run_video_prior(
             timings={"fit_seconds": seconds, "seconds_per_frame": seconds / frames.shape[0]},
             info={"options": options, **prepared.info(), "notes": notes, "epochs_run": 0},
         )
-    per_frame = bm3d_frames(prepared.frames, prepared.sigma, options["profile"])
+    stop = stop_or_deadline(should_stop, deadline)
+    clock = PhaseClock("denoising", frames.shape[0], on_progress, stop)
+    try:
+        per_frame = bm3d_frames(prepared.frames, prepared.sigma, options["profile"], clock)
+    except PhaseStopped as stopped:
+        # No time or no wish to fit the prior: the frames BM3D finished are the result.
+        notes = prepared.notes + [f"stopped during the denoising: {stopped.what}; no prior fit"]
+        seconds = time.perf_counter() - started
+        return MethodResult(
+            restored=stopped.finished,
+            timings={"fit_seconds": seconds, "seconds_per_frame": seconds / frames.shape[0]},
+            info={
+                "options": options,
+                **prepared.info(),
+                "notes": notes,
+                "epochs_run": 0,
+                "stopped_phase": "denoising",
+            },
+            stopped=True,
+        )
     bm3d_seconds = time.perf_counter() - started
     weight = options["noisy_weight"]
     target = ((1.0 - weight) * per_frame + weight * prepared.frames).clamp(0.0, 1.0)
@@ -140,6 +160,7 @@ def run_video_prior(
         None,
         prior_config,
         model_name="hnerv",
+        deadline=deadline,
         on_progress=on_progress,
         should_stop=should_stop,
     )

@@ -38,6 +38,8 @@ TEST_LIMITS = Limits(
     max_frames=12,
     max_long_side=160,
     max_short_side=90,
+    max_input_long_side=320,
+    max_input_short_side=180,
     max_epochs=2000,
     max_queue=4,
 )

@@ -109,8 +109,9 @@ def test_a_method_spec_through_the_api(
             "cannot read video notavideo.mp4",
         ),
         (
-            lambda tmp, limits: noise_clip(tmp / "large.mp4", (320, 180), 2),
-            "is 320x180; the limit is 160x90 — choose a working resolution under Advanced",
+            lambda tmp, limits: noise_clip(tmp / "large.mp4", (400, 226), 2),
+            "large.mp4 is 400x226; the largest clip the app restores is 320x180 — downscale it "
+            "before uploading",
         ),
         (
             lambda tmp, limits: noise_clip(tmp / "long.mp4", (32, 32), limits.max_frames + 8),
@@ -149,14 +150,22 @@ def test_oversized_upload_is_refused(
         restore_with(client, big, problem="boxes", **small_settings)
 
 
-def test_too_large_video_runs_at_a_working_resolution(
+def test_too_large_video_runs_at_a_working_resolution_and_keeps_its_size(
     app_url: str, small_settings: dict, tmp_path: Path
 ) -> None:
     large = noise_clip(tmp_path / "large.mp4", (320, 180), 4)
     client = make_client(app_url, tmp_path)
     settings = {**small_settings, "epochs": 2}
     result = restore_with(client, large, problem="center", resolution="72p", **settings)
-    assert "4 frames at 128x72" in result["status"]
+    assert "4 frames at 320x180" in result["status"]
+    assert "restored at the working size 128x72" in result["status"]
+    assert "--" not in result["status"]  # no CLI flags in what a visitor reads
+    with av.open(result["video"]) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (320, 180)
+    # "original" is over the test limits (160x90): refused, naming the setting that helps.
+    with pytest.raises(AppError, match="choose a working resolution under Advanced"):
+        restore_with(client, large, problem="center", resolution="original", **settings)
 
 
 def test_empty_drawing_is_refused(

@@ -23,6 +23,7 @@ from apps.limits import (
     check_request,
     parse_working_resolution,
     probe_video,
+    working_size,
 )
 from apps.runner import (
     Failed,
@@ -71,8 +72,9 @@ def small_request(clip_path: Path, **fields) -> RunRequest:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("original", None),
-        ("", None),
+        ("original", "full"),
+        ("", "auto"),
+        ("Auto", "auto"),
         ("240p", (426, 240)),
         (" 72P ", (128, 72)),
         ("432x240", (432, 240)),
@@ -91,17 +93,31 @@ def test_working_resolution_rejects_other_text(text: str) -> None:
 def test_limits_say_how_to_get_under_them() -> None:
     limits = Limits()
     with pytest.raises(InputError) as raised:
-        check_request(INFO, resize=None, start=0, max_frames=None, limits=limits)
+        check_request(INFO, start=0, max_frames=None, limits=limits)
     assert str(raised.value) == (
         "clip.mp4 is 1920x1080; the limit is 1280x720 — choose a working resolution under "
-        "Advanced (e.g. 720p)"
+        "Advanced (e.g. 720p); the result keeps the clip's own size"
+    )
+    # A working resolution within the limits takes the clip; the result keeps its 1920x1080.
+    assert check_request(INFO, work_size=(1280, 720), start=0, max_frames=None) == INFO.num_frames
+    # "auto" fits a neural method at about 640x360 already; a classical one gets the largest
+    # working resolution within the limits.
+    assert working_size("auto", INFO, neural=True) == "auto"
+    assert working_size("auto", INFO, neural=False) == (1280, 720)
+    assert working_size("auto", VideoInfo("s.mp4", 854, 480, 25.0, 9), neural=False) == "auto"
+    huge = VideoInfo("huge.mp4", 7680, 4320, 25.0, 10)
+    with pytest.raises(InputError) as raised:
+        check_request(huge, work_size=(640, 360), start=0, max_frames=None)
+    assert str(raised.value) == (
+        "huge.mp4 is 7680x4320; the largest clip the app restores is 3840x2160 — downscale it "
+        "before uploading"
     )
     long = VideoInfo("long.mp4", 640, 360, 25.0, 4000)
     with pytest.raises(InputError, match="has 4000 frames .* set 'number of frames' under Adv"):
-        check_request(long, resize=None, start=0, max_frames=None, limits=limits)
-    assert check_request(long, resize=None, start=10, max_frames=50, limits=limits) == 50
+        check_request(long, start=0, max_frames=None, limits=limits)
+    assert check_request(long, start=10, max_frames=50, limits=limits) == 50
     with pytest.raises(InputError, match="first frame 4000 is outside the video"):
-        check_request(long, resize=None, start=4000, max_frames=None, limits=limits)
+        check_request(long, start=4000, max_frames=None, limits=limits)
 
 
 def test_probe_refuses_large_and_unreadable_files(tmp_path: Path, clip_path: Path) -> None:

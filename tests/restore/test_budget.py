@@ -111,6 +111,33 @@ def test_working_resolution_keeps_the_size_and_every_known_pixel(blackswan_small
     assert torch.equal(preview[known[2:3]], corrupted[2:3][known[2:3]])
 
 
+def test_an_explicit_work_size_applies_to_classical_methods_too_and_auto_does_not() -> None:
+    from restore.methods import method_config
+    from restore.methods.classical_inpaint import telea
+    from restore.resolution import downscale_mask, downscale_video, upscale_video
+
+    frames = torch.rand(3, 3, 48, 64, generator=torch.Generator().manual_seed(0))
+    mask = box_masks(3, 48, 64, box_size=10)
+    corrupted = frames * (1 - mask)
+    small = restore(
+        corrupted, mask, method_config("smoke", "telea", work_size=(32, 24)), task="inpaint"
+    )
+    assert small.restored.shape == frames.shape and small.info["work_size"] == [32, 24]
+    # What telea does at 32x24, upscaled into the full-size holes; known pixels kept.
+    small_mask = downscale_mask(mask, (32, 24))
+    expected = upscale_video(
+        telea(downscale_video(corrupted, (32, 24)) * (1 - small_mask), small_mask), 48, 64
+    )
+    holes = (mask > 0.5).expand_as(frames)
+    assert torch.allclose(small.restored[holes], expected[holes])
+    assert torch.equal(small.restored[~holes], corrupted[~holes])
+    whole = restore(
+        corrupted, mask, method_config("smoke", "telea", work_size="auto"), task="inpaint"
+    )
+    assert "work_size" not in whole.info
+    assert torch.equal(whole.restored, telea(corrupted, mask))
+
+
 def test_auto_work_size_only_shrinks_large_clips() -> None:
     assert resolve_work_size("auto", 240, 432) is None
     assert resolve_work_size("auto", 720, 1280) == (640, 360)

@@ -120,3 +120,120 @@ def test_completion_and_chain_following_poll_stop_too() -> None:
     levels = holes[..., None].astype(np.float32)
     with pytest.raises(PhaseStopped):
         follow_chains(frames, levels, np.nonzero(holes), fields, 1, 3, None, stopping)
+
+
+def _stop_after(ticks: int):
+    """An ``(on_progress, should_stop)`` pair that presses Stop once ``ticks`` frames of any
+    phase are reported done (reports come every frame: ``REPORT_SECONDS`` is patched to 0)."""
+    seen: list[PhaseProgress] = []
+    return seen, seen.append, lambda: bool(seen) and seen[-1].done >= ticks
+
+
+@pytest.fixture
+def every_frame_reported(monkeypatch):
+    monkeypatch.setattr("restore.progress.REPORT_SECONDS", 0.0)
+
+
+def _noisy_clip(frames: int = 5, sigma: float = 0.1):
+    video, _ = panned_clip(frames=frames)
+    noise = torch.randn(video.shape, generator=torch.Generator().manual_seed(3))
+    return video, (video + sigma * noise).clamp(0, 1)
+
+
+@pytest.mark.usefixtures("every_frame_reported")
+def test_stop_during_bm3d_keeps_the_frames_denoised_and_the_rest_as_given() -> None:
+    from restore.api import restore
+    from restore.methods import method_config
+
+    clean, noisy = _noisy_clip()
+    seen, on_progress, should_stop = _stop_after(2)
+    config = method_config("smoke", "bm3d:sigma=0.1,impulses=false")
+    result = restore(
+        noisy, None, task="denoise", config=config, on_progress=on_progress, should_stop=should_stop
+    )
+    assert result.stopped and result.info["stopped_phase"] == "denoising"
+    assert {report.phase for report in seen} == {"denoising"}
+    assert "2 of 5 frames are denoised, the others are as given" in " ".join(result.info["notes"])
+    assert torch.equal(result.restored[2:], noisy[2:])
+
+    def error(video: torch.Tensor) -> float:
+        return float(((video - clean[:2]) ** 2).mean())
+
+    assert error(result.restored[:2]) < 0.5 * error(noisy[:2])  # the done frames are denoised
+
+
+@pytest.mark.usefixtures("every_frame_reported")
+def test_stop_during_bm3d_flow_fusion_returns_every_frame_denoised_by_bm3d() -> None:
+    from restore.api import restore
+    from restore.methods import method_config
+
+    _, noisy = _noisy_clip()
+    seen, on_progress, should_stop = _stop_after(6)  # 5 BM3D frames, then a fusion pair
+    config = method_config("smoke", "bm3d-flow:sigma=0.1,impulses=false")
+    result = restore(
+        noisy, None, task="denoise", config=config, on_progress=on_progress, should_stop=should_stop
+    )
+    plain = restore(
+        noisy, None, task="denoise", config=method_config("smoke", "bm3d:sigma=0.1,impulses=false")
+    )
+    assert result.stopped and result.info["stopped_phase"] == "denoising"
+    assert seen[-1].total == 5 + 4  # a tick per BM3D frame, one per fused frame pair
+    assert torch.equal(result.restored, plain.restored)
+    assert "the fusion over time was cut short" in " ".join(result.info["notes"])
+
+
+@pytest.mark.usefixtures("every_frame_reported")
+def test_a_classical_denoiser_and_flow_guided_report_and_stop_too() -> None:
+    from restore.api import restore
+    from restore.methods import method_config
+
+    _, noisy = _noisy_clip()
+    seen, on_progress, should_stop = _stop_after(3)
+    result = restore(
+        noisy,
+        None,
+        task="denoise",
+        config=method_config("smoke", "nlmeans"),
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    assert result.stopped and result.info["stopped_phase"] == "denoising"
+    assert torch.equal(result.restored[3:], (noisy[3:] * 255).round() / 255)  # as given (uint8)
+    assert not torch.equal(result.restored[:3], (noisy[:3] * 255).round() / 255)
+
+    video, mask = panned_clip(frames=6)
+    corrupted = video * (1 - mask)
+    seen, on_progress, should_stop = _stop_after(2)
+    result = restore(
+        corrupted,
+        mask,
+        task="inpaint",
+        config=method_config("smoke", "flow-guided"),
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    assert result.stopped and result.info["stopped_phase"] == "propagation"
+    assert {report.phase for report in seen} == {"propagation"}
+    assert torch.equal(result.restored, telea(corrupted, mask))
+    assert "Telea" in result.info["notes"][0]
+
+
+def test_a_denoiser_whose_deadline_has_passed_returns_the_clip_as_given() -> None:
+    from restore.methods import get_method, method_config
+
+    _, noisy = _noisy_clip(frames=3)
+    config = method_config("smoke", "bm3d:sigma=0.1,impulses=false")
+    result = get_method("bm3d").run(noisy, None, config, deadline=Deadline.after(-1.0))
+    assert result.stopped and torch.equal(result.restored, noisy)
+    assert "no frame was denoised" in " ".join(result.info["notes"])
+
+
+def test_stop_pressed_in_fusion_is_named_in_the_result() -> None:
+    # flow_reuse=fill computes the fusion's fields first: Stop there ends fusion before a pass.
+    options = HybridOptions(network="none", temporal_passes=2, flow_reuse="fill")
+    result, reports, corrupted, mask = _run(options=options, stop_at="fusion")
+    assert result.stopped and result.info["stopped_phase"] == "fusion"
+    assert result.info["fusion_passes"] == 0
+    assert "stopped during the fusion: 0 of 2 passes" in " ".join(result.info["notes"])
+    known = (mask < 0.5).expand_as(corrupted)
+    assert torch.equal(result.restored[known], corrupted[known])
