@@ -235,7 +235,9 @@ def build_job(
     if problem in ("boxes", "center"):
         job.mask = problem
     elif problem in ("draw", "upload") and not check_mask:
-        job.mask = "boxes"  # a stand-in of the same cost: the estimate never reads the mask
+        # A stand-in the estimate never reads: the visitor's own mask has no ground truth, so
+        # no scoring is planned (a generated mask such as "boxes" would plan one).
+        job.mask = str(session.directory / "visitor_mask.png")
     elif problem == "draw":
         follow = bool(request.follow)
         job.mask = str(_save_drawing(request.drawing, session, follow=follow))

@@ -483,6 +483,30 @@ def test_a_time_budget_reaches_the_engine_and_shortens_the_plan(
     assert estimate.plan.budget_seconds is not None and estimate.total_seconds <= 120 + 1
 
 
+def test_the_estimate_of_a_drawn_mask_plans_no_scoring(
+    clip_path: Path, store: SessionStore, guard: UploadGuard
+) -> None:
+    """A visitor's own mask has no ground truth: the plan reserves writing, not scoring (a
+    generated mask such as the centre box does have one)."""
+    from restore.estimate import SCORING_SECONDS_PER_MEGAPIXEL
+
+    session = store.get("visitor")
+    plans = {}
+    for problem in ("draw", "center"):
+        job, info = build_job(
+            small_request(clip_path, problem=problem, time_budget="2m"),
+            session,
+            guard,
+            output=session.directory / "o.mp4",
+            check_mask=False,
+        )
+        plans[problem] = estimate_run(job, job_shape(job, info), SpeedBook())
+    frames, height, width = job_shape(job, info)
+    scoring = SCORING_SECONDS_PER_MEGAPIXEL * frames * height * width / 1e6
+    drawn, generated = (plans[key].phases["scoring and writing"] for key in ("draw", "center"))
+    assert generated - drawn == pytest.approx(scoring)
+
+
 def test_estimate_plans_without_fitting_then_uses_the_measured_speed(
     clip_path: Path, store: SessionStore, guard: UploadGuard
 ) -> None:
