@@ -37,6 +37,10 @@ class RunResult:
     after: np.ndarray
 
 
+SCRATCH_KEPT = 3
+"""Earlier scratch folders of one name kept besides the newest (handlers still reading them)."""
+
+
 @dataclass
 class Session:
     """One visitor's files and flags."""
@@ -74,10 +78,19 @@ class Session:
         return path
 
     def scratch_directory(self, name: str) -> Path:
-        """An emptied sub-folder for inputs the app writes (a drawn mask, mask frames)."""
-        path = self.directory / name
-        shutil.rmtree(path, ignore_errors=True)
-        path.mkdir(parents=True)
+        """A new, empty sub-folder for inputs the app writes (a drawn mask, mask frames).
+
+        Handlers of one tab run at once (the mask preview and the estimate both save the
+        drawing while a run reads it), so each call gets a folder of its own; the older ones
+        of ``name`` are removed except the last few, which a handler may still be reading.
+        """
+        parent = self.directory / name
+        parent.mkdir(parents=True, exist_ok=True)
+        path = parent / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"  # names sort by age
+        path.mkdir()
+        older = sorted(entry for entry in parent.iterdir() if entry != path)
+        for stale in older[:-SCRATCH_KEPT]:
+            shutil.rmtree(stale, ignore_errors=True)
         return path
 
 

@@ -687,3 +687,29 @@ def test_a_run_without_a_fit_reports_how_long_the_restoration_took(
     report.record["job_timings"]["restore_seconds"] = 75.0  # what a longer clip takes
     status = Handlers()._finished(report, session, "clip")[0]
     assert status.startswith("**Done** in 75 s."), status
+
+
+def test_scratch_folders_of_handlers_running_at_once_do_not_collide(store: SessionStore) -> None:
+    """The mask preview, the estimate and a run each save the drawing, at the same time."""
+    from apps.sessions import SCRATCH_KEPT
+
+    session = store.get("visitor")
+    failures: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            for _ in range(20):
+                folder = session.scratch_directory("drawing")
+                (folder / "drawn_mask.png").write_bytes(b"png")
+        except BaseException as error:  # noqa: BLE001 - the test reports any failure
+            failures.append(error)
+
+    threads = [threading.Thread(target=save) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    newest = session.scratch_directory("drawing")
+    assert not any(newest.iterdir())  # a fresh, empty folder
+    assert len(list((session.directory / "drawing").iterdir())) <= SCRATCH_KEPT + 1
