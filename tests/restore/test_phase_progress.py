@@ -187,31 +187,24 @@ def test_a_classical_denoiser_and_flow_guided_report_and_stop_too() -> None:
     from restore.api import restore
     from restore.methods import method_config
 
+    def stopped_after(ticks: int, video, mask, spec: str):
+        seen, on_progress, should_stop = _stop_after(ticks)
+        task = "denoise" if mask is None else "inpaint"
+        config = method_config("smoke", spec)
+        result = restore(
+            video, mask, task=task, config=config, on_progress=on_progress, should_stop=should_stop
+        )
+        return result, seen
+
     _, noisy = _noisy_clip()
-    seen, on_progress, should_stop = _stop_after(3)
-    result = restore(
-        noisy,
-        None,
-        task="denoise",
-        config=method_config("smoke", "nlmeans"),
-        on_progress=on_progress,
-        should_stop=should_stop,
-    )
+    result, _ = stopped_after(3, noisy, None, "nlmeans")
     assert result.stopped and result.info["stopped_phase"] == "denoising"
     assert torch.equal(result.restored[3:], (noisy[3:] * 255).round() / 255)  # as given (uint8)
     assert not torch.equal(result.restored[:3], (noisy[:3] * 255).round() / 255)
 
     video, mask = panned_clip(frames=6)
     corrupted = video * (1 - mask)
-    seen, on_progress, should_stop = _stop_after(2)
-    result = restore(
-        corrupted,
-        mask,
-        task="inpaint",
-        config=method_config("smoke", "flow-guided"),
-        on_progress=on_progress,
-        should_stop=should_stop,
-    )
+    result, seen = stopped_after(2, corrupted, mask, "flow-guided")
     assert result.stopped and result.info["stopped_phase"] == "propagation"
     assert {report.phase for report in seen} == {"propagation"}
     assert torch.equal(result.restored, telea(corrupted, mask))
