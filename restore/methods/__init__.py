@@ -34,7 +34,7 @@ from restore.methods.spec import MethodSpec, resolve_options, split_name, split_
 from restore.methods.video_prior import DEFAULTS as PRIOR_OPTIONS
 from restore.methods.video_prior import run_video_prior
 from restore.models import MODELS
-from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline
+from restore.progress import PhaseClock, PhaseStopped, frames_done_text, stop_or_deadline
 
 __all__ = [
     "METHODS",
@@ -120,7 +120,7 @@ def _stopped_fill(
     if stopped.finished is not None:
         return stopped.finished, stopped.what
     if mask is None:
-        return frames.clone(), "the result is the clip as given (nothing was denoised)"
+        return frames.clone(), frames_done_text(0, frames.shape[0], "denoised")
     from restore.methods.classical_inpaint import telea
 
     return telea.unchecked(frames, mask), "the holes hold a Telea fill"
