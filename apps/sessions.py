@@ -40,6 +40,10 @@ class RunResult:
 SCRATCH_KEPT = 3
 """Earlier scratch folders of one name kept besides the newest (handlers still reading them)."""
 
+SCRATCH_GRACE_SECONDS = 60.0
+"""A scratch folder younger than this is never removed, however many came after it: handlers
+saving at once could otherwise remove a folder another one has not written yet."""
+
 
 @dataclass
 class Session:
@@ -82,14 +86,20 @@ class Session:
 
         Handlers of one tab run at once (the mask preview and the estimate both save the
         drawing while a run reads it), so each call gets a folder of its own; the older ones
-        of ``name`` are removed except the last few, which a handler may still be reading.
+        of ``name`` are removed except the last few and the young ones, which a handler may
+        still be writing or reading.
         """
         parent = self.directory / name
         parent.mkdir(parents=True, exist_ok=True)
-        path = parent / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"  # names sort by age
+        now = time.time_ns()
+        path = parent / f"{now:020d}-{uuid.uuid4().hex[:8]}"  # names sort by age
         path.mkdir()
         older = sorted(entry for entry in parent.iterdir() if entry != path)
+        oldest_kept = now - int(SCRATCH_GRACE_SECONDS * 1e9)
         for stale in older[:-SCRATCH_KEPT]:
+            created = stale.name.split("-", 1)[0]
+            if created.isdigit() and int(created) >= oldest_kept:
+                continue
             shutil.rmtree(stale, ignore_errors=True)
         return path
 

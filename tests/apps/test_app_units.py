@@ -689,8 +689,11 @@ def test_a_run_without_a_fit_reports_how_long_the_restoration_took(
     assert status.startswith("**Done** in 75 s."), status
 
 
-def test_scratch_folders_of_handlers_running_at_once_do_not_collide(store: SessionStore) -> None:
+def test_scratch_folders_of_handlers_running_at_once_do_not_collide(
+    store: SessionStore, monkeypatch
+) -> None:
     """The mask preview, the estimate and a run each save the drawing, at the same time."""
+    import apps.sessions
     from apps.sessions import SCRATCH_KEPT
 
     session = store.get("visitor")
@@ -710,6 +713,8 @@ def test_scratch_folders_of_handlers_running_at_once_do_not_collide(store: Sessi
     for thread in threads:
         thread.join()
     assert not failures, failures
+    assert len(list((session.directory / "drawing").iterdir())) == 60  # all young: all kept
+    monkeypatch.setattr(apps.sessions, "SCRATCH_GRACE_SECONDS", 0.0)  # a minute later
     newest = session.scratch_directory("drawing")
     assert not any(newest.iterdir())  # a fresh, empty folder
     assert len(list((session.directory / "drawing").iterdir())) <= SCRATCH_KEPT + 1
