@@ -38,6 +38,14 @@ DEFAULT_CHUNK_MEMORY = 2**30
 # scores and the writer. Neural fits are given the same figure (their model is small here).
 FRAME_BUFFERS = {"classical": 20, "neural": 20}
 
+FULL_SIZE_BUFFERS = 3
+"""Frame-sized float32 buffers per frame that stay at the clip's own size when the method works
+at a smaller working size (the input, the upscaled output and its composite; the working-size
+buffers are `FRAME_BUFFERS`). Measured with `/usr/bin/time -v`: the hybrid on all 132 frames of
+bigbuckbunny.mp4 (1280x720) at 640x360 peaked at 9.7 GB, 70 MB a frame; 13 working-size buffers
+(what bikes.mp4 measures whole) are 36 MB of it, the rest is 3.1 buffers at 1280x720
+(docs/app-budget-runs.md)."""
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -112,24 +120,41 @@ def auto_chunk_frames(
     neural: bool,
     memory_bytes: int = DEFAULT_CHUNK_MEMORY,
     model_bytes: int = 0,
+    work_size: tuple[int, int] | None = None,
 ) -> int:
     """Frames per chunk such that a chunk's restoration fits in ``memory_bytes``.
 
     Args:
-        height, width: frame size (the size the method works at).
+        height, width: the clip's frame size.
         neural: a neural method (its per-frame cost, `FRAME_BUFFERS`).
         memory_bytes: the budget.
         model_bytes: fixed memory of the method (weights, optimizer state) taken off the budget.
+        work_size: ``(W, H)`` the method works at, if smaller than the clip
+            (`restore.resolution.method_work_size`); None: the clip's size.
 
     Returns:
         At least 8 frames (a chunk shorter than that gives propagation nothing to look at).
     """
-    return max((memory_bytes - model_bytes) // working_bytes(1, height, width, neural=neural), 8)
+    per_frame = working_bytes(1, height, width, neural=neural, work_size=work_size)
+    return max((memory_bytes - model_bytes) // per_frame, 8)
 
 
-def working_bytes(num_frames: int, height: int, width: int, *, neural: bool) -> int:
-    """Planned working memory (bytes) of restoring ``num_frames`` frames at once."""
-    return num_frames * FRAME_BUFFERS["neural" if neural else "classical"] * 3 * height * width * 4
+def working_bytes(
+    num_frames: int,
+    height: int,
+    width: int,
+    *,
+    neural: bool,
+    work_size: tuple[int, int] | None = None,
+) -> int:
+    """Planned working memory (bytes) of restoring ``num_frames`` frames of ``width`` x
+    ``height`` at once; with a ``work_size`` ``(W, H)``, the method's buffers are that size and
+    `FULL_SIZE_BUFFERS` stay at the clip's."""
+    buffers = FRAME_BUFFERS["neural" if neural else "classical"]
+    if work_size is None:
+        return num_frames * buffers * 3 * height * width * 4
+    full = FULL_SIZE_BUFFERS * height * width
+    return num_frames * (full + buffers * work_size[0] * work_size[1]) * 3 * 4
 
 
 @dataclass

@@ -61,6 +61,12 @@ PROPAGATION_SECONDS_PER_MEGAPIXEL = 0.6
 """One flow-guided propagation inside the hybrid (Telea prefill, flow, completion, chains):
 ``benchmarks/propagation_speed.py`` on 250 bikes frames (docs/propagation-speed.md)."""
 
+VALIDATION_PROPAGATION_RATIO = 2.5
+"""The validation propagation's seconds over the first propagation's: its holes are about three
+times the real ones (the real holes and two shifted copies), and chain following, which grows with
+the hole pixels, is most of a propagation on a static rectangle. Measured 2.4-2.6 on bikes.mp4
+(60-250 frames) and bigbuckbunny.mp4 at 640x360 (66 and 132 frames) (docs/app-budget-runs.md)."""
+
 FUSION_PASS_SECONDS_PER_MEGAPIXEL = 0.25
 """One temporal-fusion pass of the hybrid over both of its fills, on the propagation's flows
 (same benchmark); it grows with the holes' area, this is for logo-sized holes."""
@@ -211,7 +217,7 @@ def estimate_job(
         propagation = PROPAGATION_SECONDS_PER_MEGAPIXEL * work_megapixels
         phases["propagation"] = propagation
         if options["validation"]:
-            phases["validation propagation"] = propagation
+            phases["validation propagation"] = VALIDATION_PROPAGATION_RATIO * propagation
         fits = options["network"] == "fit"
         passes = options["temporal_passes"]
     elif not fits:

@@ -53,6 +53,7 @@ from restore.job import Job, JobReport, PreparedInput
 from restore.methods import MethodResult, get_method
 from restore.metrics import psnr_from_mse, ssim_per_frame
 from restore.outputs import write_outputs
+from restore.resolution import method_work_size
 
 STATIC_MASKS = ("boxes", "center")
 """Mask specs that are the same in every frame: built per chunk, never for the whole clip."""
@@ -71,9 +72,18 @@ def chunk_plan(
         if neural is None:
             neural = get_method(job.config.method).neural
         frames = auto_chunk_frames(
-            info.height, info.width, neural=neural, memory_bytes=memory_bytes
+            info.height,
+            info.width,
+            neural=neural,
+            memory_bytes=memory_bytes,
+            work_size=_work_size(job, info, neural),
         )
     return plan_chunks(info.num_frames, frames, job.chunk_overlap)
+
+
+def _work_size(job: Job, info: VideoInfo, neural: bool) -> tuple[int, int] | None:
+    """The size ``job``'s method works at on ``info``'s clip (None: the clip's own)."""
+    return method_work_size(job.config.work_size, info.height, info.width, neural=neural)
 
 
 def _half_of_physical_memory() -> int:
@@ -85,9 +95,10 @@ def _half_of_physical_memory() -> int:
 
 WHOLE_CLIP_MEMORY = _half_of_physical_memory()
 """A clip whose whole-clip restoration is planned to need more than this (half of this machine's
-memory; `restore.chunks.working_bytes`, about 20 frame-sized float32 buffers per frame) is
-chunked without being asked: 24 GiB of RAM keep up to about 300 frames at 640x272 whole, 110 at
-854x480. Shorter clips keep the whole-clip job, whose methods see every frame at once (a neural
+memory; `restore.chunks.working_bytes`, about 20 float32 buffers per frame at the method's
+working size) is chunked without being asked: 24 GiB of RAM keep up to about 300 frames at
+640x272 whole, 110 at 854x480, 145 at 1280x720 worked at 640x360. Shorter clips keep the
+whole-clip job, whose methods see every frame at once (a neural
 fit in particular shares one representation over the clip)."""
 
 
@@ -103,7 +114,13 @@ def wants_chunks(job: Job, *, neural: bool | None = None) -> tuple[bool, VideoIn
     info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
     if neural is None:
         neural = get_method(job.config.method).neural
-    whole_clip = working_bytes(info.num_frames, info.height, info.width, neural=neural)
+    whole_clip = working_bytes(
+        info.num_frames,
+        info.height,
+        info.width,
+        neural=neural,
+        work_size=_work_size(job, info, neural),
+    )
     chunked = whole_clip > WHOLE_CLIP_MEMORY and len(chunk_plan(job, info, neural=neural)) > 1
     return chunked, info
 

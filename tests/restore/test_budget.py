@@ -172,3 +172,29 @@ def test_step_estimate_scales_with_multiply_adds() -> None:
     assert estimate_step_seconds(2 * small, 2, "cpu") == pytest.approx(
         2 * estimate_step_seconds(small, 2, "cpu")
     )
+
+
+def test_the_plan_of_a_network_free_hybrid_names_its_phases_at_the_working_size() -> None:
+    from restore.estimate import (
+        PROPAGATION_SECONDS_PER_MEGAPIXEL,
+        VALIDATION_PROPAGATION_RATIO,
+        estimate_job,
+    )
+    from restore.job import Job
+    from restore.methods import method_config
+
+    config = method_config("balanced", "hybrid:network=none", work_size="auto", time_budget=60.0)
+    job = Job(input="clip.mp4", task="inpaint", config=config, mask="logo.png")
+    estimate = estimate_job(job, 132, 720, 1280)
+    phases = estimate.phases
+    assert "fitting" not in phases and estimate.plan is None
+    # The method works at 640x360 (auto), reading and writing see 1280x720.
+    assert phases["propagation"] == pytest.approx(
+        PROPAGATION_SECONDS_PER_MEGAPIXEL * 132 * 640 * 360 / 1e6
+    )
+    assert phases["validation propagation"] == pytest.approx(
+        VALIDATION_PROPAGATION_RATIO * phases["propagation"]
+    )
+    assert list(phases)[-1] == "scoring and writing" and "fusion" in phases
+    too_small = estimate.budget_too_small()
+    assert too_small.startswith("the time budget of 1 min is too short for this clip: it needs")

@@ -10,6 +10,7 @@ from restore.chunks import (
     auto_chunk_frames,
     chunk_weights,
     plan_chunks,
+    working_bytes,
 )
 from restore.errors import InputError
 
@@ -47,6 +48,15 @@ def test_auto_chunk_frames_follows_memory() -> None:
     large = auto_chunk_frames(272, 640, neural=False, memory_bytes=1024 * 2**20)
     assert 8 <= small < large
     assert auto_chunk_frames(2160, 3840, neural=True, memory_bytes=2**20) == 8
+
+
+def test_a_working_size_counts_the_method_small_and_the_clip_full() -> None:
+    full = working_bytes(10, 720, 1280, neural=True)
+    small = working_bytes(10, 720, 1280, neural=True, work_size=(640, 360))
+    # 20 buffers at a quarter of the pixels plus 3 at full size: (20 / 4 + 3) / 20 of the cost.
+    assert small * 20 == full * 8
+    assert working_bytes(10, 720, 1280, neural=True, work_size=(1280, 720)) > full
+    assert auto_chunk_frames(720, 1280, neural=True, memory_bytes=full, work_size=(640, 360)) == 25
 
 
 def _blend(frames, mask, chunks, restore_chunk):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -173,3 +174,17 @@ def test_only_long_clips_are_chunked_without_being_asked(tmp_path, monkeypatch) 
     assert [c.length for c in plan] == [9, 10, 10, 10]
     job.auto_chunk = False  # the app's jobs: whole clips, whose frames it shows
     assert streamed.wants_chunks(job) == (False, None)
+
+
+def test_the_whole_clip_decision_counts_memory_at_the_working_size(tmp_path, monkeypatch) -> None:
+    import restore.streamed as streamed
+
+    source = write_video(tmp_path / "in.mp4", _moving_square(30, 32, 48), 10.0)
+    config = preset("smoke", method="telea")
+    job = Job(input=source, task="inpaint", config=config, mask="boxes", auto_chunk=True)
+    # Between the clip's cost at its own size and at half its sides (3 full + 20 quarter buffers).
+    monkeypatch.setattr(streamed, "WHOLE_CLIP_MEMORY", 30 * 12 * 3 * 32 * 48 * 4)
+    monkeypatch.setattr(streamed, "DEFAULT_CHUNK_MEMORY", 20 * 3 * 32 * 48 * 4 * 10)
+    assert streamed.wants_chunks(job)[0] is True
+    job.config = dataclasses.replace(config, work_size=(24, 16))
+    assert streamed.wants_chunks(job)[0] is False
