@@ -110,6 +110,7 @@ def _seconds(value: float) -> str:
 PHASE_TITLES = {
     "propagation": "Propagating known pixels along the motion",
     "validation propagation": "Propagating again, with test holes to measure the fill on",
+    "spatial fill": "Filling from each frame's own surroundings, to compare with",
     "fusion": "Steadying the holes over time",
     "denoising": "Denoising frame by frame (and over time)",
     "inpainting": "Filling the holes frame by frame",

@@ -239,12 +239,19 @@ def _print_report(report) -> None:
     for name, path in report.outputs.items():
         if name != "video":
             typer.echo(f"  {name}: {path}")
-    line = f"time: {timings.get('fit_seconds', 0):.1f} s"
-    if "seconds_per_frame_epoch" in timings:
-        line += f" ({timings['seconds_per_frame_epoch']:.3f} s per frame per epoch)"
+    parts = []
+    if timings.get("fit_seconds") and "seconds_per_frame_epoch" in timings:
+        parts.append(
+            f"fit {timings['fit_seconds']:.1f} s "
+            f"({timings['seconds_per_frame_epoch']:.3f} s per frame per epoch)"
+        )
+    for phase in ("propagation", "fusion"):
+        if timings.get(f"{phase}_seconds"):
+            parts.append(f"{phase} {timings[f'{phase}_seconds']:.1f} s")
     if report.job_timings.get("total_seconds") is not None:
-        line += f"; whole run {report.job_timings['total_seconds']:.1f} s"
-    typer.echo(line)
+        parts.append(f"whole run {report.job_timings['total_seconds']:.1f} s")
+    if parts:
+        typer.echo(f"time: {'; '.join(parts)}")
     fit = report.result.info
     if "chunks" in fit:
         chunks = fit["chunks"]

@@ -192,9 +192,9 @@ def estimate_job(
     """Every phase of ``job`` on a clip of ``frames`` frames of ``width`` x ``height``.
 
     The hybrid's phases follow its steps (``restore.methods.hybrid``): two propagations (the
-    real holes, then the validation view), the fit and its decoding (none with
-    ``network=none``), and up to ``temporal_passes`` fusion passes; under a budget the fit gets
-    what the other phases leave, as it will when it runs.
+    real holes, then the validation view), the fit and its decoding (with ``network=none``, a
+    Telea fill of each view instead), and up to ``temporal_passes`` fusion passes; under a
+    budget the fit gets what the other phases leave, as it will when it runs.
 
     Args:
         job: the job as it would run.
@@ -219,6 +219,9 @@ def estimate_job(
         if options["validation"]:
             phases["validation propagation"] = VALIDATION_PROPAGATION_RATIO * propagation
         fits = options["network"] == "fit"
+        if not fits:  # a Telea fill of each view takes the network's slot
+            views = 2 if options["validation"] else 1
+            phases["spatial fill"] = views * METHOD_SECONDS_PER_MEGAPIXEL["telea"] * work_megapixels
         passes = options["temporal_passes"]
     elif not fits:
         seconds = METHOD_SECONDS_PER_MEGAPIXEL.get(method.name, CLASSICAL_SECONDS_PER_MEGAPIXEL)

@@ -96,3 +96,35 @@ class PhaseClock:
         """Raises ``PhaseStopped`` if ``should_stop`` says so."""
         if self._should_stop is not None and self._should_stop():
             raise PhaseStopped(self.phase)
+
+
+class SubClock:
+    """A stretch of a ``PhaseClock``: ``units`` steps of one part of a phase advance the clock
+    by ``frames`` frames, evenly. Propagation shares its frames between its flows and its chain
+    following this way, so the bar moves during both instead of waiting at the last frame while
+    the chains are followed.
+    """
+
+    def __init__(self, clock: PhaseClock | None, units: int, frames: int) -> None:
+        self._clock, self._units, self._frames = clock, max(int(units), 1), max(int(frames), 0)
+        self._steps = self._given = 0
+
+    def tick(self, steps: int = 1) -> None:
+        """``steps`` more units are done (Stop is polled as by ``PhaseClock.tick``)."""
+        if self._clock is None:
+            return
+        self._steps = min(self._steps + steps, self._units)
+        due = self._frames * self._steps // self._units - self._given
+        if due > 0:
+            self._given += due
+            self._clock.tick(due)
+        else:
+            self._clock.check()
+
+    def check(self) -> None:
+        if self._clock is not None:
+            self._clock.check()
+
+    def finish(self) -> None:
+        """The part ended early (every chain landed): hands over the frames not yet given."""
+        self.tick(self._units - self._steps)

@@ -31,6 +31,7 @@ from skimage.restoration import inpaint_biharmonic
 from masks.checks import boundary
 from restore.composite import composite
 from restore.errors import InputError
+from restore.progress import PhaseClock
 
 # Pixels of margin kept around each hole component when biharmonic inpainting a crop: the
 # biharmonic stencil reaches 2 pixels, the rest gives the solve some known context.
@@ -74,7 +75,11 @@ def composite_holes(
 
 
 def opencv_inpaint_frames(
-    frames_uint8: np.ndarray, holes: np.ndarray, radius: int, flags: int
+    frames_uint8: np.ndarray,
+    holes: np.ndarray,
+    radius: int,
+    flags: int,
+    clock: PhaseClock | None = None,
 ) -> np.ndarray:
     """Runs ``cv2.inpaint`` on every frame that has holes.
 
@@ -83,6 +88,7 @@ def opencv_inpaint_frames(
         holes: ``(T, H, W)`` bool, True where a pixel must be inpainted.
         radius: Inpainting neighbourhood radius in pixels.
         flags: ``cv2.INPAINT_TELEA`` or ``cv2.INPAINT_NS``.
+        clock: ticked once per frame (progress; Stop raises ``PhaseStopped``).
 
     Returns:
         ``(T, H, W, 3)`` float32 frames in [0, 1] (the uint8 result divided by 255).
@@ -93,6 +99,8 @@ def opencv_inpaint_frames(
             filled[index] = cv2.inpaint(
                 frames_uint8[index], holes[index].astype(np.uint8), radius, flags
             )
+        if clock is not None:
+            clock.tick()
     return filled.astype(np.float32) / 255.0
 
 
@@ -118,8 +126,15 @@ def telea(video: torch.Tensor, mask: torch.Tensor, radius: int = 3) -> torch.Ten
         ValueError: If shapes, value ranges or ``radius`` are invalid.
     """
     _validate_radius(radius)
+    return telea_fill(video, mask, radius)
+
+
+def telea_fill(
+    video: torch.Tensor, mask: torch.Tensor, radius: int = 3, clock: PhaseClock | None = None
+) -> torch.Tensor:
+    """``telea`` on checked inputs, one ``clock`` tick per frame (the hybrid's spatial fill)."""
     fill = opencv_inpaint_frames(
-        video_to_uint8(video), mask_to_numpy(mask), radius, cv2.INPAINT_TELEA
+        video_to_uint8(video), mask_to_numpy(mask), radius, cv2.INPAINT_TELEA, clock
     )
     return composite_holes(video, mask, fill)
 

@@ -41,7 +41,7 @@ from restore.methods.classical_inpaint import (
     video_to_numpy,
 )
 from restore.methods.flow_cache import ClipFlows, Completion, CompletionCache
-from restore.progress import PhaseClock
+from restore.progress import PhaseClock, SubClock
 
 # Pixels by which holes are grown before the flow inside them is discarded and completed: flow
 # right at a hole border mixes hole and scene. Measured on DAVIS at 432x240 with Telea-prefilled
@@ -174,7 +174,7 @@ def follow_chains(
     step: int,
     max_distance: int,
     reverse_flows: np.ndarray | None = None,
-    clock: PhaseClock | None = None,
+    clock: SubClock | None = None,
 ) -> Chains:
     """Follows the flow chain from every hole pixel of the clip in direction ``step``.
 
@@ -193,7 +193,8 @@ def follow_chains(
         reverse_flows: The fields the other way; when given, the forward-backward inconsistency
             ``|flow(p) + reverse(p + flow(p))|`` (pixels) is summed over each chain's steps. It
             does not change ``values`` or ``distances``.
-        clock: polled for Stop at every step (``PhaseStopped``).
+        clock: ticked at every step (progress; Stop: ``PhaseStopped``), finished when the
+            last chain has landed.
     """
     count, height, width = hole_levels.shape[:3]
     starts, rows, cols = holes
@@ -209,7 +210,7 @@ def follow_chains(
     leaving, returning = (0, -1) if step > 0 else (-1, 0)
     for distance in range(1, max_distance + 1):
         if clock is not None:
-            clock.check()
+            clock.tick()
         target = current + step
         on_clip = (target >= 0) & (target < count)
         if not on_clip.all():
@@ -237,6 +238,8 @@ def follow_chains(
             chain_error = chain_error[~landed]
         active, x, y = active[~landed], x[~landed], y[~landed]
         current = target[~landed]
+    if clock is not None:
+        clock.finish()
     return Chains(values, distances, inconsistency)
 
 
@@ -393,7 +396,12 @@ def propagate(
         cv2.MORPH_ELLIPSE, (2 * FLOW_BORDER_DILATION + 1, 2 * FLOW_BORDER_DILATION + 1)
     )
     grown = np.stack([cv2.dilate(hole.astype(np.uint8), kernel) > 0 for hole in holes])
-    flows = complete_flows(*compute_flows(gray, clock), grown, CompletionCache(), clock)
+    # The phase's frames: half for the flows, the other half for the two chain directions.
+    flow_frames = frames_count // 2
+    chain_frames = max(frames_count - flow_frames - 1, 0)
+    flow_clock = SubClock(clock, frames_count - 1, flow_frames)
+    flows = complete_flows(*compute_flows(gray, flow_clock), grown, CompletionCache(), clock)
+    flow_clock.finish()
 
     # The reverse of each chain step, for the forward-backward check (None: not computed).
     # The hole levels are sampled from the bool holes themselves (a view, no float copy).
@@ -407,7 +415,7 @@ def propagate(
         1,
         max_distance,
         flows.backward if with_maps else None,
-        clock,
+        SubClock(clock, max_distance, chain_frames // 2),
     )
     behind = follow_chains(
         frames,
@@ -417,7 +425,7 @@ def propagate(
         -1,
         max_distance,
         flows.forward if with_maps else None,
-        clock,
+        SubClock(clock, max_distance, chain_frames - chain_frames // 2),
     )
     if clock is not None:
         clock.tick()

@@ -62,7 +62,7 @@ from restore.device import pick_device
 from restore.errors import InputError
 from restore.fit import FitConfig, FitProgress
 from restore.methods.base import MethodResult
-from restore.methods.classical_inpaint import telea
+from restore.methods.classical_inpaint import telea, telea_fill
 from restore.methods.flow_cache import ClipFlows
 from restore.methods.flow_propagation import PropagationMaps, laplace_fill, propagate
 from restore.methods.neural import fit_and_decode
@@ -566,8 +566,12 @@ class HoleView:
     def telea(self) -> torch.Tensor:
         """A Telea fill of this view's holes, computed once when first asked for (the
         network-free slot and the third candidate share it)."""
+        return self.fill_telea()
+
+    def fill_telea(self, clock: PhaseClock | None = None) -> torch.Tensor:
+        """``telea``, counting its frames on ``clock`` if it is computed now."""
         if self._telea is None:
-            self._telea = telea.unchecked(self.frames, self.mask)
+            self._telea = telea_fill(self.frames, self.mask, clock=clock)
         return self._telea
 
 
@@ -680,12 +684,32 @@ class NetworkSlot:
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
+def spatial_fills(
+    clip: HybridClip,
+    on_progress: Callable[[Any], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> None:
+    """The Telea fill of each view, as the phase "spatial fill" (its frames reported, Stop
+    polled at each: ``PropagationStopped`` with the real view, whose propagation is done)."""
+    views = clip.views()
+    clock = PhaseClock(
+        "spatial fill", len(views) * clip.real.frames.shape[0], on_progress, should_stop
+    )
+    try:
+        for view in views:
+            view.fill_telea(clock)
+    except PhaseStopped:
+        raise PropagationStopped("spatial fill", clip.real) from None
+
+
 def fill_network_slot(
     clip: HybridClip,
     options: HybridOptions,
     fit_config: FitConfig,
     *,
     deadline: Deadline | None = None,
+    on_progress: Callable[[Any], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     **fit_arguments: Any,
 ) -> NetworkSlot:
     """Step 3: fits the network (``network="fit"``) or takes a Telea fill instead (``"none"``).
@@ -704,6 +728,8 @@ def fill_network_slot(
         real.network, validation.network = real.telea, validation.telea
         return NetworkSlot(info=info, timings=timings)
 
+    if options.network == "none":  # the Telea fills are made already (``spatial_fills``)
+        return telea_slot({"network_used": False, "network": "none"}, {"fit_seconds": 0.0})
     weights = pseudo_target_weights(
         validation.mask,
         validation.maps,
@@ -711,9 +737,6 @@ def fill_network_slot(
         confidence_weighting=options.confidence_weighting,
     )
     weight_mean = _hole_mean(weights, real.mask)
-    if options.network == "none":
-        info = {"network_used": False, "network": "none", "pseudo_weight_mean": weight_mean}
-        return telea_slot(info, {"fit_seconds": 0.0})
     input_holes = None
     if options.synthetic_holes:
         input_holes = SyntheticHoles(validation.mask, fit_arguments["seed"])
@@ -725,6 +748,8 @@ def fill_network_slot(
         composite_into=(real.frames, real.mask),
         input_holes=input_holes,
         deadline=deadline,
+        on_progress=on_progress,
+        should_stop=should_stop,
         **fit_arguments,
     )
     fills = {
@@ -853,18 +878,23 @@ def hybrid_inpaint(
     except PropagationStopped as stopped:
         return _finished_part(frames, mask, stopped, time.perf_counter() - started)
     plan = plan_time(clip, options, deadline)
-    slot = fill_network_slot(
-        clip,
-        options,
-        fit_config,
-        deadline=plan.fit,
-        model_name=model_name,
-        model=model or ModelOptions(size=0.35),
-        seed=seed,
-        device=torch.device(device),
-        on_progress=on_progress,
-        should_stop=should_stop,
-    )
+    try:
+        if options.network == "none":
+            spatial_fills(clip, on_progress, stop_now)
+        slot = fill_network_slot(
+            clip,
+            options,
+            fit_config,
+            deadline=plan.fit,
+            model_name=model_name,
+            model=model or ModelOptions(size=0.35),
+            seed=seed,
+            device=torch.device(device),
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    except PropagationStopped as stopped:
+        return _finished_part(frames, mask, stopped, time.perf_counter() - started)
     blend, shares = calibrate(clip, options)
     blend_views(clip, blend, shares)
     spatial_share = None

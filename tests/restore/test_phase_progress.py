@@ -13,7 +13,7 @@ from restore.fit import FitConfig
 from restore.methods.classical_inpaint import telea
 from restore.methods.flow_propagation import flow_guided
 from restore.methods.hybrid import HybridOptions, hybrid_inpaint
-from restore.progress import PhaseClock, PhaseProgress, PhaseStopped
+from restore.progress import PhaseClock, PhaseProgress, PhaseStopped, SubClock
 from tests.restore.test_hybrid import panned_clip
 
 NO_FIT = HybridOptions(network="none", temporal_passes=2)
@@ -47,13 +47,14 @@ def _run(options=NO_FIT, stop_at: str | None = None, deadline=None):
 def test_the_phases_report_their_frames_in_order_up_to_their_totals() -> None:
     result, reports, _, _ = _run()
     phases = list(dict.fromkeys(report.phase for report in reports))
-    assert phases == ["propagation", "validation propagation", "fusion"]
+    assert phases == ["propagation", "validation propagation", "spatial fill", "fusion"]
     for phase in phases:
         done = [report.done for report in reports if report.phase == phase]
         assert done == sorted(done) and done[-1] >= 1
     last = {report.phase: report for report in reports}
     assert last["propagation"].done == last["propagation"].total == 6
     assert last["validation propagation"].eta == 0.0
+    assert last["spatial fill"].done == last["spatial fill"].total == 12  # two views
     assert not result.stopped
 
 
@@ -69,6 +70,13 @@ def test_stop_during_the_validation_propagation_keeps_the_real_propagation() -> 
     result, _, corrupted, mask = _run(stop_at="validation propagation")
     assert result.stopped and result.info["stopped_phase"] == "validation propagation"
     assert torch.equal(result.restored, flow_guided(corrupted, mask))
+
+
+def test_stop_during_the_spatial_fill_keeps_the_real_propagation() -> None:
+    result, reports, corrupted, mask = _run(stop_at="spatial fill")
+    assert result.stopped and result.info["stopped_phase"] == "spatial fill"
+    assert torch.equal(result.restored, flow_guided(corrupted, mask))
+    assert "fusion" not in {report.phase for report in reports}
 
 
 def test_stop_during_fusion_keeps_a_complete_video_without_the_cut_pass() -> None:
@@ -119,7 +127,9 @@ def test_completion_and_chain_following_poll_stop_too() -> None:
     frames = video.permute(0, 2, 3, 1).contiguous().numpy()
     levels = holes[..., None].astype(np.float32)
     with pytest.raises(PhaseStopped):
-        follow_chains(frames, levels, np.nonzero(holes), fields, 1, 3, None, stopping)
+        follow_chains(
+            frames, levels, np.nonzero(holes), fields, 1, 3, None, SubClock(stopping, 3, 1)
+        )
 
 
 def _stop_after(ticks: int):
@@ -230,3 +240,26 @@ def test_stop_pressed_in_fusion_is_named_in_the_result() -> None:
     assert "stopped during the fusion: 0 of 2 passes" in " ".join(result.info["notes"])
     known = (mask < 0.5).expand_as(corrupted)
     assert torch.equal(result.restored[known], corrupted[known])
+
+
+def test_propagation_moves_on_while_its_chains_are_followed(monkeypatch) -> None:
+    """Half of the phase's frames go to the flows, the rest to the two chain directions, so the
+    bar does not wait at the last frame while the chains are followed."""
+    import restore.methods.flow_propagation as flow_propagation
+    import restore.progress
+
+    monkeypatch.setattr(restore.progress, "REPORT_SECONDS", 0.0)
+    video, mask = panned_clip(frames=12)
+    reports: list[PhaseProgress] = []
+    events: list[str] = []
+    clock = PhaseClock("propagation", 12, reports.append)
+    original = flow_propagation.follow_chains
+
+    def following(*args, **kwargs):
+        events.append(f"chains from {reports[-1].done}")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(flow_propagation, "follow_chains", following)
+    flow_propagation.propagate(video * (1 - mask), mask, clock=clock)
+    assert [report.done for report in reports] == list(range(1, 13))
+    assert events == ["chains from 6", "chains from 8"]  # flows: 6, chains: 2 + 3, the end: 1
