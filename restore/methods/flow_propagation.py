@@ -139,21 +139,55 @@ def complete_flows(
     return ClipFlows(forward, backward)
 
 
-def _bilinear(
-    image: np.ndarray, frame: np.ndarray | int, x: np.ndarray, y: np.ndarray
-) -> np.ndarray:
-    """Samples ``image[frame]`` (``(F, H, W, C)``; ``frame`` one index per position or one for
-    all) at float positions inside the image; returns ``(N, C)``."""
-    height, width = image.shape[1:3]
-    x0 = np.clip(np.floor(x).astype(np.int64), 0, width - 1)
-    y0 = np.clip(np.floor(y).astype(np.int64), 0, height - 1)
-    x1 = np.minimum(x0 + 1, width - 1)
-    y1 = np.minimum(y0 + 1, height - 1)
-    wx = (x - x0)[:, None]
-    wy = (y - y0)[:, None]
-    top = image[frame, y0, x0] * (1 - wx) + image[frame, y0, x1] * wx
-    bottom = image[frame, y1, x0] * (1 - wx) + image[frame, y1, x1] * wx
-    return top * (1 - wy) + bottom * wy
+def _corners(
+    height: int, width: int, frame: np.ndarray | int, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The four neighbours of each float position (inside the image: ``0 <= x <= W - 1``,
+    ``0 <= y <= H - 1``) as indices into a frame stack flattened to ``(F * H * W, C)``, their
+    bilinear weights ``wx, wy`` and ``1 - wx, 1 - wy`` ``(N, 1)`` float32. Computed once, they
+    serve every stack of the same frame size (``_sample``); one flat index gathered with
+    ``np.take`` costs a fraction of indexing by frame, row and column."""
+    x0 = x.astype(np.int64)  # truncation is the floor for positions inside the image
+    y0 = y.astype(np.int64)
+    top_left = (np.asarray(frame, dtype=np.int64) * height + y0) * width + x0
+    right = x0 < width - 1  # at the last column the right neighbour is the pixel itself
+    top_right = top_left + right
+    bottom_left = top_left + width * (y0 < height - 1)
+    bottom_right = bottom_left + right
+    wx = (x - x0.astype(np.float32))[:, None]
+    wy = (y - y0.astype(np.float32))[:, None]
+    return top_left, top_right, bottom_left, bottom_right, wx, wy, 1 - wx, 1 - wy
+
+
+def _sample(image: np.ndarray, corners: tuple[np.ndarray, ...], frames: int = 0) -> np.ndarray:
+    """Bilinear samples of ``image`` ``(F, H, W, C)`` (C-contiguous) at ``corners``
+    (``_corners``), ``frames`` frames later; returns ``(N, C)``."""
+    flat = image.reshape(-1, image.shape[-1])
+    shift = frames * image.shape[1] * image.shape[2]
+    top_left, top_right, bottom_left, bottom_right, wx, wy, left_weight, top_weight = corners
+    if shift:
+        top_left, top_right = top_left + shift, top_right + shift
+        bottom_left, bottom_right = bottom_left + shift, bottom_right + shift
+    top = np.take(flat, top_left, axis=0) * left_weight + np.take(flat, top_right, axis=0) * wx
+    bottom = (
+        np.take(flat, bottom_left, axis=0) * left_weight + np.take(flat, bottom_right, axis=0) * wx
+    )
+    return top * top_weight + bottom * wy
+
+
+def _landed(holes: np.ndarray, corners: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Whether the bilinear hole level of ``holes`` ``(F, H, W, 1)`` bool at ``corners`` is
+    below ``KNOWN_THRESHOLD``: exactly ``_sample(holes, corners) < KNOWN_THRESHOLD``, with the
+    weights computed only where the four neighbours are neither all known (landed) nor all
+    holes (not landed)."""
+    flat = holes.reshape(-1)
+    count = sum(np.take(flat, index).astype(np.uint8) for index in corners[:4])
+    landed = count == 0
+    mixed = np.nonzero((count > 0) & (count < 4))[0]
+    if mixed.size:
+        part = tuple(item[mixed] for item in corners)
+        landed[mixed] = _sample(holes, part)[:, 0] < KNOWN_THRESHOLD
+    return landed
 
 
 @dataclass
@@ -197,6 +231,9 @@ def follow_chains(
             last chain has landed.
     """
     count, height, width = hole_levels.shape[:3]
+    frames, hole_levels, flows = map(np.ascontiguousarray, (frames, hole_levels, flows))
+    if reverse_flows is not None:
+        reverse_flows = np.ascontiguousarray(reverse_flows)
     starts, rows, cols = holes
     values = np.zeros((rows.size, 3), dtype=np.float32)
     distances = np.zeros(rows.size, dtype=np.int64)
@@ -220,18 +257,23 @@ def follow_chains(
                 chain_error = chain_error[on_clip]
         if active.size == 0:
             break
-        motion = _bilinear(flows, current + leaving, x, y)
+        motion = _sample(flows, _corners(height, width, current + leaving, x, y))
         x, y = x + motion[:, 0], y + motion[:, 1]
         inside = (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
         active, x, y, target = active[inside], x[inside], y[inside], target[inside]
+        # One set of neighbours at the new positions serves the reverse field, the holes and
+        # the colours (all are stacks of frames of the clip's size).
+        corners = _corners(height, width, target, x, y)
         if reverse_flows is not None:
-            back = _bilinear(reverse_flows, target + returning, x, y)
+            back = _sample(reverse_flows, corners, returning)
             chain_error = chain_error[inside] + np.hypot(
                 motion[inside, 0] + back[:, 0], motion[inside, 1] + back[:, 1]
             )
-        hole_level = _bilinear(hole_levels, target, x, y)[:, 0]
-        landed = hole_level < KNOWN_THRESHOLD
-        values[active[landed]] = _bilinear(frames, target[landed], x[landed], y[landed])
+        if hole_levels.dtype == bool:
+            landed = _landed(hole_levels, corners)
+        else:
+            landed = _sample(hole_levels, corners)[:, 0] < KNOWN_THRESHOLD
+        values[active[landed]] = _sample(frames, tuple(part[landed] for part in corners))
         distances[active[landed]] = distance
         if reverse_flows is not None:
             inconsistency[active[landed]] = chain_error[landed]

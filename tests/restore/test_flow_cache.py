@@ -86,6 +86,18 @@ def test_kept_flows_equal_flows_recomputed_the_long_way() -> None:
         assert np.array_equal(kept.backward[t], laplace_fill(backward[t], unknown))
 
 
+def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``image`` ``(H, W, C)`` sampled bilinearly at float32 positions inside it, in float32."""
+    height, width = image.shape[:2]
+    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
+    x1, y1 = np.minimum(x0 + 1, width - 1), np.minimum(y0 + 1, height - 1)
+    wx = (x - x0.astype(np.float32))[:, None]
+    wy = (y - y0.astype(np.float32))[:, None]
+    top = image[y0, x0] * (1 - wx) + image[y0, x1] * wx
+    bottom = image[y1, x0] * (1 - wx) + image[y1, x1] * wx
+    return top * (1 - wy) + bottom * wy
+
+
 def _chains_one_frame_at_a_time(frames, levels, flows, start, step, max_distance):
     """The chain following as it was: one start frame at a time (the reference)."""
     count, height, width = levels.shape[:3]
@@ -100,15 +112,13 @@ def _chains_one_frame_at_a_time(frames, levels, flows, start, step, max_distance
         if target < 0 or target >= count or active.size == 0:
             break
         field = flows[current] if step > 0 else flows[current - 1]
-        motion = flow_propagation._bilinear(field[None], 0, x, y)
+        motion = _bilinear(field, x, y)
         x, y = x + motion[:, 0], y + motion[:, 1]
         inside = (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
         active, x, y = active[inside], x[inside], y[inside]
-        level = flow_propagation._bilinear(levels[target][None], 0, x, y)[:, 0]
+        level = _bilinear(levels[target], x, y)[:, 0]
         landed = level < flow_propagation.KNOWN_THRESHOLD
-        values[active[landed]] = flow_propagation._bilinear(
-            frames[target][None], 0, x[landed], y[landed]
-        )
+        values[active[landed]] = _bilinear(frames[target], x[landed], y[landed])
         distances[active[landed]] = distance
         active, x, y = active[~landed], x[~landed], y[~landed]
         current = target
@@ -130,6 +140,20 @@ def test_vectorised_chains_are_bit_identical_to_one_frame_at_a_time(step: int) -
         mine = where[0] == start
         assert np.array_equal(together.values[mine], values)
         assert np.array_equal(together.distances[mine], distances)
+
+
+def test_bool_holes_land_the_chains_exactly_as_float_hole_levels_do() -> None:
+    """Bool holes skip the weights where all four neighbours agree; nothing else changes."""
+    video, mask = textured_clip(frames=6)
+    flows = propagate(video * (1 - mask), mask, keep_flows=True).flows
+    frames = video.permute(0, 2, 3, 1).contiguous().numpy()
+    levels = mask.permute(0, 2, 3, 1).contiguous().numpy()
+    where = np.nonzero(levels[..., 0] > 0.5)
+    as_float = follow_chains(frames, levels, where, flows.forward, 1, 5, flows.backward)
+    as_bool = follow_chains(frames, levels > 0.5, where, flows.forward, 1, 5, flows.backward)
+    for name in ("values", "distances", "inconsistency"):
+        assert np.array_equal(getattr(as_float, name), getattr(as_bool, name))
+    assert (as_bool.distances > 0).any()
 
 
 def test_fusion_inside_the_holes_is_bit_identical_with_or_without_where() -> None:
