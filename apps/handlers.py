@@ -504,9 +504,10 @@ class Handlers:
                 why = f"the fitted network was left out ({info['network_left_out']})"
             headline = f"**Done**: {why}; the holes are filled by {filled_by}."
         elif info.get("stopped_phase"):
-            # Stop (or the time budget) ended a propagation: no fit ran; the note says what fills
+            # Stop (or the time budget) ended a phase before the fit: the note says what fills
             # the holes.
-            headline = f"**Stopped** during the {info['stopped_phase']}: this is the result so far."
+            why = "The time budget ran out" if info.get("budget_stopped") else "Stopped"
+            headline = f"**{why}** during the {info['stopped_phase']}: this is the result so far."
         elif info.get("budget_stopped"):
             headline = (
                 f"**Done within the time budget**: {steps} steps ({_plural(epochs_done, 'epoch')}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import socket
 import tempfile
 import time
@@ -31,6 +32,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 PHASES = {
     "Propagating known pixels": "propagation",
     "Propagating again": "validation propagation",
+    "Filling from each frame": "spatial fill",
     "Fitting": "fit",
     "Steadying the holes": "fusion",
     "Denoising": "denoising",
@@ -72,6 +74,19 @@ def probe_result(url: str) -> dict:
             }
 
 
+def settled_text(page, selector: str, seconds: float = 30.0) -> str:
+    """The text of ``selector`` once it has stopped changing for a second and Gradio's timer
+    (an earlier estimate still updating, e.g. "1.4s") is gone from it."""
+    last, deadline = None, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        text = page.locator(selector).inner_text()
+        if text == last and not re.match(r"^\d+(\.\d+)?s\b", text):
+            return text
+        last = text
+    return last or ""
+
+
 def run(clip: Path, budget: str, shots: Path, box: tuple[float, float, float, float]) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -105,8 +120,7 @@ def run(clip: Path, budget: str, shots: Path, box: tuple[float, float, float, fl
             page.locator("#time-budget input, #time-budget textarea").first.press("Tab")
             page.locator("#estimate").click()
             page.wait_for_selector("#estimate-text :text('Estimated run time')")
-            page.wait_for_timeout(500)
-            record["plan"] = page.locator("#estimate-text").inner_text()
+            record["plan"] = settled_text(page, "#estimate-text")
             page.screenshot(path=str(shots / f"{tag}-plan.jpg"), type="jpeg", quality=60)
             started = time.monotonic()
             page.locator("#run").click()

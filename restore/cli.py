@@ -259,7 +259,9 @@ def _print_report(report) -> None:
             f"chunks: {chunks['count']} (overlap {chunks['overlap']}) on "
             f"{chunks['scheduler'] or 'this process'}"
         )
-    if fit.get("budget_stopped"):
+    if fit.get("budget_stopped") and fit.get("stopped_phase"):
+        typer.echo(f"the time budget ran out during the {fit['stopped_phase']}")
+    elif fit.get("budget_stopped"):
         typer.echo(f"stopped at the time budget after {fit.get('epochs_run')} epoch(s)")
     if report.metrics:
         before, after = report.metrics["input"], report.metrics["restored"]

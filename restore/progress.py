@@ -49,6 +49,25 @@ def stop_or_deadline(
     return lambda: (should_stop is not None and should_stop()) or deadline.left() <= 0
 
 
+def stopped_info(
+    phase: str, what: str, should_stop: Callable[[], bool] | None, deadline: Any = None
+) -> dict[str, Any]:
+    """What a result ended in ``phase`` says of it: ``stopped_phase``, ``budget_stopped`` (the
+    run's ``Deadline`` had passed and the user's Stop was not pressed) and a note, "stopped
+    during the denoising: ..." or "the time budget ran out during the denoising: ..."."""
+    by_budget = (
+        deadline is not None
+        and deadline.left() <= 0
+        and not (should_stop is not None and should_stop())
+    )
+    why = "the time budget ran out" if by_budget else "stopped"
+    return {
+        "stopped_phase": phase,
+        "budget_stopped": by_budget,
+        "notes": [f"{why} during the {phase}: {what}"],
+    }
+
+
 def frames_done_text(done: int, total: int, verb: str) -> str:
     """What a per-frame phase stopped part-way hands over, in words (``PhaseStopped.what``)."""
     if done == 0:

@@ -34,7 +34,13 @@ from restore.methods.spec import MethodSpec, resolve_options, split_name, split_
 from restore.methods.video_prior import DEFAULTS as PRIOR_OPTIONS
 from restore.methods.video_prior import run_video_prior
 from restore.models import MODELS
-from restore.progress import PhaseClock, PhaseStopped, frames_done_text, stop_or_deadline
+from restore.progress import (
+    PhaseClock,
+    PhaseStopped,
+    frames_done_text,
+    stop_or_deadline,
+    stopped_info,
+)
 
 __all__ = [
     "METHODS",
@@ -100,7 +106,7 @@ def _classical(
             )
         except PhaseStopped as stopped:
             restored, what = _stopped_fill(frames, mask, stopped)
-            info |= {"stopped_phase": phase, "notes": [f"stopped during the {phase}: {what}"]}
+            info |= stopped_info(phase, what, should_stop, deadline)
         seconds = time.perf_counter() - started
         timings = {
             "fit_seconds": seconds,

@@ -30,7 +30,13 @@ from restore.config import RestoreConfig
 from restore.methods.base import MethodResult
 from restore.methods.noise_level import NoisyInput, prepare_noisy, safety_notes
 from restore.methods.temporal_fusion import RADIUS, fuse_temporal
-from restore.progress import PhaseClock, PhaseStopped, frames_done_text, stop_or_deadline
+from restore.progress import (
+    PhaseClock,
+    PhaseStopped,
+    frames_done_text,
+    stop_or_deadline,
+    stopped_info,
+)
 
 PROFILES = ("fast", "np")
 
@@ -190,10 +196,11 @@ def _finish(
 
 
 def _denoise_or_skip(
-    prepared: NoisyInput, denoise, info: dict[str, Any]
+    prepared: NoisyInput, denoise, info: dict[str, Any], should_stop, deadline
 ) -> tuple[torch.Tensor, list[str]]:
     """``denoise(prepared.frames)`` unless the noise is too weak to bother; a Stop (or the
-    deadline) during it returns the finished part and sets ``info["stopped_phase"]``."""
+    deadline) during it returns the finished part and sets ``info["stopped_phase"]`` and
+    ``info["budget_stopped"]`` (``stopped_info``)."""
     if prepared.sigma < SIGMA_FLOOR:
         return prepared.frames, [
             f"noise level {prepared.sigma:.4f} is below {SIGMA_FLOOR:g}: no Gaussian denoising"
@@ -201,8 +208,9 @@ def _denoise_or_skip(
     try:
         return denoise(prepared.frames), []
     except PhaseStopped as stopped:
-        info["stopped_phase"] = "denoising"
-        return stopped.finished, [f"stopped during the denoising: {stopped.what}"]
+        stop = stopped_info("denoising", stopped.what, should_stop, deadline)
+        info.update(stopped_phase=stop["stopped_phase"], budget_stopped=stop["budget_stopped"])
+        return stopped.finished, stop["notes"]
 
 
 def _clock(frames, on_progress, should_stop, deadline, radius: int = 0) -> PhaseClock:
@@ -254,7 +262,7 @@ def run_bm3d(
         return denoised
 
     stop_info: dict[str, Any] = {}
-    restored, notes = _denoise_or_skip(prepared, denoise, stop_info)
+    restored, notes = _denoise_or_skip(prepared, denoise, stop_info, should_stop, deadline)
     return _finish(frames, prepared, restored, started, options, notes, stop_info)
 
 
@@ -283,6 +291,8 @@ def run_bm4d(
             prepared,
             lambda video: bm3d_frames(video, prepared.sigma, options["profile"], clock),
             stop_info,
+            should_stop,
+            deadline,
         )
         notes.append(f"fewer than {BM4D_MIN_FRAMES} frames: BM3D per frame instead of BM4D")
         return _finish(frames, prepared, restored, started, options, notes, stop_info)

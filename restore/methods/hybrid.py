@@ -69,7 +69,7 @@ from restore.methods.neural import fit_and_decode
 from restore.methods.spec import resolve_options
 from restore.methods.temporal_fusion import clip_flows, fuse_temporal
 from restore.models import list_models
-from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline
+from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline, stopped_info
 
 BLENDS = ("calibrated", "confidence", "choose", "propagation", "network")
 """How hole pixels are filled: ``calibrated``: ``s * propagation + (1 - s) * network`` with the
@@ -876,7 +876,14 @@ def hybrid_inpaint(
     try:
         clip = propagate_views(frames, mask, options, on_progress=on_progress, should_stop=stop_now)
     except PropagationStopped as stopped:
-        return _finished_part(frames, mask, stopped, time.perf_counter() - started)
+        return _finished_part(
+            frames,
+            mask,
+            stopped,
+            time.perf_counter() - started,
+            should_stop,
+            deadline,
+        )
     plan = plan_time(clip, options, deadline)
     try:
         if options.network == "none":
@@ -894,7 +901,14 @@ def hybrid_inpaint(
             should_stop=should_stop,
         )
     except PropagationStopped as stopped:
-        return _finished_part(frames, mask, stopped, time.perf_counter() - started)
+        return _finished_part(
+            frames,
+            mask,
+            stopped,
+            time.perf_counter() - started,
+            should_stop,
+            deadline,
+        )
     blend, shares = calibrate(clip, options)
     blend_views(clip, blend, shares)
     spatial_share = None
@@ -1011,10 +1025,16 @@ def _fusion_fields(clip: HybridClip, blended: torch.Tensor, views: int, clock: P
 
 
 def _finished_part(
-    frames: torch.Tensor, mask: torch.Tensor, stopped: PropagationStopped, seconds: float
+    frames: torch.Tensor,
+    mask: torch.Tensor,
+    stopped: PropagationStopped,
+    seconds: float,
+    should_stop: Callable[[], bool] | None = None,
+    deadline: Deadline | None = None,
 ) -> MethodResult:
-    """The result of a run that Stop or the deadline ended during a propagation: the real
-    holes' propagation if it was done (Telea where it did not reach), else a Telea fill."""
+    """The result of a run that Stop or the deadline ended during a propagation or the spatial
+    fill: the real holes' propagation if it was done (Telea where it did not reach), else a
+    Telea fill."""
     if stopped.real is not None:
         restored, what = (
             stopped.real.propagated,
@@ -1022,11 +1042,11 @@ def _finished_part(
         )
     else:
         restored, what = telea.unchecked(frames, mask), "a Telea fill"
-    note = f"stopped during the {stopped.phase}: the holes hold {what}; no network was fitted"
     info = {
-        "notes": [note],
+        **stopped_info(
+            stopped.phase, f"the holes hold {what}; no network was fitted", should_stop, deadline
+        ),
         "network_used": False,
-        "stopped_phase": stopped.phase,
         "hole_pixels": int((mask > 0.5).sum()),
     }
     timings = {"propagation_seconds": seconds, "fusion_seconds": 0.0, "total_seconds": seconds}

@@ -41,7 +41,7 @@ from restore.methods.bm3d_denoise import SIGMA_FLOOR, bm3d_frames
 from restore.methods.classical_denoise import gaussian_blur
 from restore.methods.neural import run_neural
 from restore.methods.noise_level import prepare_noisy, safety_notes
-from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline
+from restore.progress import PhaseClock, PhaseStopped, stop_or_deadline, stopped_info
 
 BLENDS = ("auto", "lowpass", "network", "bm3d")
 
@@ -132,7 +132,7 @@ def run_video_prior(
         per_frame = bm3d_frames(prepared.frames, prepared.sigma, options["profile"], clock)
     except PhaseStopped as stopped:
         # No time or no wish to fit the prior: the frames BM3D finished are the result.
-        notes = prepared.notes + [f"stopped during the denoising: {stopped.what}; no prior fit"]
+        stop = stopped_info("denoising", f"{stopped.what}; no prior fit", should_stop, deadline)
         seconds = time.perf_counter() - started
         return MethodResult(
             restored=stopped.finished,
@@ -140,9 +140,9 @@ def run_video_prior(
             info={
                 "options": options,
                 **prepared.info(),
-                "notes": notes,
+                **stop,
+                "notes": prepared.notes + stop["notes"],
                 "epochs_run": 0,
-                "stopped_phase": "denoising",
             },
             stopped=True,
         )

@@ -1,7 +1,8 @@
 """Stop pressed in the phases that are not the fit, through the app's API (`gradio_client`):
-fusion of the network-free hybrid and a denoiser's frames. Each gives a playable result of the
-whole clip within 10 s of Stop, and the status names the phase it stopped in. (Stop during
-propagation is the browser test's, Stop during the fit `test_app_client`'s.)"""
+the spatial fill and the fusion of the network-free hybrid, and a denoiser's frames. Each gives
+a playable result of the whole clip within 10 s of Stop, and the status names the phase it
+stopped in. (Stop during propagation is the browser test's, Stop during the fit
+`test_app_client`'s.)"""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def full_size_app(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize(
     ("settings", "title", "phase"),
     [
+        ({"problem": "boxes"}, "Filling from each frame's own surroundings", "spatial fill"),
         ({"problem": "boxes"}, "Steadying the holes over time", "fusion"),
         (
             {"problem": "noise", "add_noise": True, "noise_kind": "gaussian"},
@@ -53,7 +55,7 @@ def full_size_app(tmp_path_factory: pytest.TempPathFactory):
             "denoising",
         ),
     ],
-    ids=["fusion", "denoising"],
+    ids=["spatial-fill", "fusion", "denoising"],
 )
 def test_stop_in_a_phase_gives_the_whole_clip_within_seconds(
     full_size_app: str, bikes_clip: Path, tmp_path: Path, settings: dict, title: str, phase: str

@@ -92,6 +92,11 @@ def test_stop_during_fusion_keeps_a_complete_video_without_the_cut_pass() -> Non
 def test_a_deadline_passed_during_propagation_stops_it_too() -> None:
     result, _, _, _ = _run(deadline=Deadline.after(-1.0))
     assert result.stopped and result.info["stopped_phase"] == "propagation"
+    assert result.info["budget_stopped"]  # the deadline, not Stop: said so
+    assert result.info["notes"][0].startswith("the time budget ran out during the propagation")
+    pressed, _, _, _ = _run(stop_at="propagation")
+    assert not pressed.info["budget_stopped"]
+    assert pressed.info["notes"][0].startswith("stopped during the propagation")
 
 
 def test_phase_clock_reports_rarely_but_always_the_last_frame() -> None:
@@ -229,6 +234,8 @@ def test_a_denoiser_whose_deadline_has_passed_returns_the_clip_as_given() -> Non
     result = get_method("bm3d").run(noisy, None, config, deadline=Deadline.after(-1.0))
     assert result.stopped and torch.equal(result.restored, noisy)
     assert "no frame was denoised" in " ".join(result.info["notes"])
+    assert result.info["budget_stopped"]
+    assert result.info["notes"][0].startswith("the time budget ran out during the denoising")
 
 
 def test_stop_pressed_in_fusion_is_named_in_the_result() -> None:
