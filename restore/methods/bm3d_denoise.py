@@ -302,6 +302,8 @@ def run_bm4d(
             video, prepared.sigma, window, options["overlap"], options["profile"], clock
         ),
         stop_info,
+        should_stop,
+        deadline,
     )
     return _finish(frames, prepared, restored, started, options, notes, stop_info)
 
