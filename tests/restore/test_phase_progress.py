@@ -270,3 +270,24 @@ def test_propagation_moves_on_while_its_chains_are_followed(monkeypatch) -> None
     flow_propagation.propagate(video * (1 - mask), mask, clock=clock)
     assert [report.done for report in reports] == list(range(1, 13))
     assert events == ["chains from 6", "chains from 8"]  # flows: 6, chains: 2 + 3, the end: 1
+
+
+def test_a_budget_that_leaves_the_fit_no_time_never_blends_the_network(monkeypatch) -> None:
+    """The fit's deadline has passed when it starts (the propagations took the budget): it ends
+    before one epoch, the network is left out and the holes are exactly the network-free ones."""
+    import restore.methods.hybrid as hybrid
+    from restore.methods.hybrid import TimePlan
+
+    def no_time_for_the_fit(clip, options, deadline):
+        return TimePlan(fit=Deadline.after(-1.0), fusion=None, pass_seconds=0.0)
+
+    monkeypatch.setattr(hybrid, "plan_time", no_time_for_the_fit)
+    options = HybridOptions(network="fit", temporal_passes=0)
+    result, _, _, _ = _run(options=options)
+    info = result.info
+    assert info["network_used"] is False and info["budget_stopped"]
+    assert info["network_left_out"] == "its fit ended before one whole epoch"
+    assert info["epochs_run"] == 0 and result.model is None
+    assert any("left out of the holes" in note for note in info["notes"])
+    network_free, _, _, _ = _run(options=HybridOptions(network="none", temporal_passes=0))
+    assert torch.equal(result.restored, network_free.restored)
