@@ -873,19 +873,9 @@ def hybrid_inpaint(
     started = time.perf_counter()
 
     stop_now = stop_or_deadline(should_stop, deadline)
-    try:
+    try:  # a stop in a propagation or the spatial fill: the part finished is the result
         clip = propagate_views(frames, mask, options, on_progress=on_progress, should_stop=stop_now)
-    except PropagationStopped as stopped:
-        return _finished_part(
-            frames,
-            mask,
-            stopped,
-            time.perf_counter() - started,
-            should_stop,
-            deadline,
-        )
-    plan = plan_time(clip, options, deadline)
-    try:
+        plan = plan_time(clip, options, deadline)
         if options.network == "none":
             spatial_fills(clip, on_progress, stop_now)
         slot = fill_network_slot(
@@ -901,14 +891,8 @@ def hybrid_inpaint(
             should_stop=should_stop,
         )
     except PropagationStopped as stopped:
-        return _finished_part(
-            frames,
-            mask,
-            stopped,
-            time.perf_counter() - started,
-            should_stop,
-            deadline,
-        )
+        seconds = time.perf_counter() - started
+        return _finished_part(frames, mask, stopped, seconds, should_stop, deadline)
     blend, shares = calibrate(clip, options)
     blend_views(clip, blend, shares)
     spatial_share = None
