@@ -250,6 +250,30 @@ def blend_holes(
     return mix_in_holes(share, propagated, network, mask)
 
 
+def channel_index(where: torch.Tensor, channels: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flat indices of ``where`` ``(T, 1, H, W)`` bool expanded over ``channels``: into a
+    ``(T, channels, H, W)`` tensor, and into a ``(T, 1, H, W)`` one, for ``torch.take``.
+
+    They follow the order of ``tensor[where.expand_as(tensor)]`` (frame, channel, row, column),
+    so gathering through them gives the same values in the same order, with one ``nonzero``
+    for all the tensors gathered instead of one per tensor."""
+    frame, _, row, col = where.nonzero(as_tuple=True)
+    plane = where.shape[2] * where.shape[3]
+    pixel = row * where.shape[3] + col
+    # nonzero orders by frame, then pixel: frame t's pixels are a run starting at first[t];
+    # in the output, that run comes once per channel, the channels one after another.
+    counts = torch.bincount(frame, minlength=where.shape[0])
+    first = counts.cumsum(0) - counts
+    rank = torch.arange(frame.numel()) - first[frame]
+    big = torch.empty(channels * frame.numel(), dtype=torch.int64)
+    small = torch.empty_like(big)
+    for channel in range(channels):
+        slot = first[frame] * channels + channel * counts[frame] + rank
+        big[slot] = (frame * channels + channel) * plane + pixel
+        small[slot] = frame * plane + pixel
+    return big, small
+
+
 def mix_in_holes(
     share: torch.Tensor | float,
     first: torch.Tensor,
@@ -264,12 +288,12 @@ def mix_in_holes(
     expression composited into ``first``, without its whole-clip temporaries (several GB on a
     250-frame clip, for holes of a few percent of it).
     """
-    holes = (mask > 0.5).expand_as(first)
+    big, small = channel_index(mask > 0.5, first.shape[1])
     if isinstance(share, torch.Tensor):
-        share = share.expand_as(first)[holes]
-    output = (first if into is None else into).clone()
-    mixed = share * first[holes] + (1 - share) * second[holes]
-    output[holes] = mixed.clamp(0, 1).to(output.dtype)
+        share = share.take(small)
+    output = (first if into is None else into).clone(memory_format=torch.contiguous_format)
+    mixed = share * first.take(big) + (1 - share) * second.take(big)
+    output.view(-1)[big] = mixed.clamp(0, 1).to(output.dtype)
     return output
 
 
@@ -353,8 +377,8 @@ def calibrate_shares(
     bins = _bin_index(maps.confidence)
 
     def share_over(where: torch.Tensor) -> float | None:
-        where3 = where.expand_as(propagated)
-        return _least_squares_share(propagated[where3], network[where3], truth[where3])
+        index = channel_index(where, propagated.shape[1])[0]
+        return _least_squares_share(propagated.take(index), network.take(index), truth.take(index))
 
     pooled = share_over(reached) if int(reached.sum()) >= MIN_BIN_PIXELS else None
     shares, pixels = [], []
@@ -814,9 +838,9 @@ def add_spatial_candidate(clip: HybridClip) -> float | None:
     """Step 6: blends each view's fill with a Telea fill of its holes, ``u * telea + (1 - u) *
     fill``, ``u`` the least-squares share on the validation pixels; returns ``u``."""
     validation = clip.validation
-    where = (clip.held_out > 0.5).expand_as(validation.frames)
+    index = channel_index(clip.held_out > 0.5, validation.frames.shape[1])[0]
     share = _least_squares_share(
-        validation.telea[where], validation.filled[where], validation.frames[where]
+        validation.telea.take(index), validation.filled.take(index), validation.frames.take(index)
     )
     if share:
         for view in clip.views():

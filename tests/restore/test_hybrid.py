@@ -326,3 +326,24 @@ def test_no_fusion_pass_starts_that_would_end_after_the_deadline(
     assert torch.equal(late, filled)
     _, kept = fuse_holes(filled, mask, 3, frames=corrupted, deadline=soon, pass_seconds=0.1)
     assert kept == 3
+
+
+def test_mixing_in_the_holes_equals_the_whole_clip_expression() -> None:
+    """``mix_in_holes`` gathers the hole pixels through flat indices (``channel_index``): the
+    values are the whole-clip blend's, composited, bit for bit, and the known pixels are
+    ``into``'s, also for a channels-last input."""
+    from restore.methods.hybrid import channel_index, mix_in_holes
+
+    generator = torch.Generator().manual_seed(3)
+    first, second = torch.rand(4, 3, 9, 11, generator=generator), torch.rand(4, 3, 9, 11)
+    mask = (torch.rand(4, 1, 9, 11, generator=generator) > 0.7).float()
+    share = torch.rand(4, 1, 9, 11, generator=generator)
+    holes = (mask > 0.5).expand_as(first)
+    expected = torch.where(holes, (share * first + (1 - share) * second).clamp(0, 1), first)
+    assert torch.equal(mix_in_holes(share, first, second, mask), expected)
+    channels_last = first.contiguous(memory_format=torch.channels_last)
+    assert torch.equal(mix_in_holes(share, channels_last, second, mask), expected)
+    assert torch.equal(mix_in_holes(0.25, first, second, mask, into=second)[~holes], second[~holes])
+    big, small = channel_index(mask > 0.5)
+    assert torch.equal(first.take(big), first[holes])
+    assert torch.equal(share.take(small), share.expand_as(first)[holes])
