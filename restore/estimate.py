@@ -21,6 +21,7 @@ from restore.fit import FitPlan, format_duration, plan_epochs
 from restore.fit.plan import estimate_step_seconds, forward_macs
 from restore.job import Job
 from restore.methods import Method, get_method
+from restore.methods.hybrid import FUSION_PASS_SECONDS_PER_MEGAPIXEL
 from restore.models import MODELS, choose_strides, create_model, padded_size
 from restore.resolution import method_work_size, resolve_work_size
 
@@ -67,9 +68,6 @@ times the real ones (the real holes and two shifted copies), and chain following
 the hole pixels, is most of a propagation on a static rectangle. Measured 2.4-2.6 on bikes.mp4
 (60-250 frames) and bigbuckbunny.mp4 at 640x360 (66 and 132 frames) (docs/app-budget-runs.md)."""
 
-FUSION_PASS_SECONDS_PER_MEGAPIXEL = 0.25
-"""One temporal-fusion pass of the hybrid over both of its fills, on the propagation's flows
-(same benchmark); it grows with the holes' area, this is for logo-sized holes."""
 
 PREPARATION_SECONDS_PER_MEGAPIXEL = 0.2
 """A neural method's preparation before its first step (Telea prefill, padding, model set-up)."""

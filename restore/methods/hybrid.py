@@ -674,6 +674,12 @@ def propagate_views(
     return HybridClip(real, validation, held_out, time.perf_counter() - started)
 
 
+FUSION_PASS_SECONDS_PER_MEGAPIXEL = 0.25
+"""Seconds per frame-megapixel of one temporal-fusion pass over both fills on reused fields
+(``benchmarks/propagation_speed.py``, docs/constants.md): the first pass's expected cost under
+a deadline, and the planner's. It grows with the holes' area; this is for logo-sized holes."""
+
+
 @dataclass(frozen=True)
 class TimePlan:
     """How a hybrid run's deadline is shared out: the fit's, and the fusion's."""
@@ -687,9 +693,15 @@ def plan_time(clip: HybridClip, options: HybridOptions, deadline: Deadline | Non
     """Keeps time for as many whole fusion passes as fit in half of what the fit would get;
     none when not even one fits (then the fit keeps it all and no pass runs).
 
-    A fusion pass over both fills costs about what the two propagations cost together.
+    A fusion pass on the fields it reuses (``flow_reuse`` ``fill`` or ``fusion``) warps the
+    pixels near the holes only (``FUSION_PASS_SECONDS_PER_MEGAPIXEL``); with ``none`` it
+    computes new fields and costs about what the two propagations cost together. After the
+    first pass, ``fuse_holes`` expects the next one to take what the last one took.
     """
     pass_seconds = clip.propagation_seconds
+    if options.flow_reuse != "none":
+        count, _, height, width = clip.real.frames.shape
+        pass_seconds = FUSION_PASS_SECONDS_PER_MEGAPIXEL * count * height * width / 1e6
     if deadline is None or not options.temporal_passes:
         return TimePlan(deadline, deadline, pass_seconds)
     left = max(deadline.left(), 0.0)

@@ -347,3 +347,21 @@ def test_mixing_in_the_holes_equals_the_whole_clip_expression() -> None:
     big, small = channel_index(mask > 0.5)
     assert torch.equal(first.take(big), first[holes])
     assert torch.equal(share.take(small), share.expand_as(first)[holes])
+
+
+def test_under_a_deadline_a_fusion_pass_on_reused_fields_is_expected_to_be_cheap() -> None:
+    """A pass on reused fields warps near the holes only; a pass with new fields costs about
+    the propagations. The time kept for fusion follows (50 s of propagation here)."""
+    from types import SimpleNamespace
+
+    from restore.methods.hybrid import FUSION_PASS_SECONDS_PER_MEGAPIXEL, plan_time
+
+    clip = SimpleNamespace(
+        real=SimpleNamespace(frames=torch.zeros(10, 3, 100, 100)), propagation_seconds=50.0
+    )
+    deadline = Deadline.after(30.0)
+    reused = plan_time(clip, HybridOptions(flow_reuse="fill"), deadline)
+    assert reused.pass_seconds == pytest.approx(FUSION_PASS_SECONDS_PER_MEGAPIXEL * 0.1)
+    assert reused.fit.at == pytest.approx(deadline.at - 4 * reused.pass_seconds)  # 4 passes kept
+    fresh = plan_time(clip, HybridOptions(flow_reuse="none"), deadline)
+    assert fresh.pass_seconds == 50.0 and fresh.fit.at == deadline.at  # no pass fits
