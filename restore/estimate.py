@@ -29,7 +29,7 @@ SCORING_SECONDS_PER_MEGAPIXEL = 2.4
 """Seconds per frame-megapixel of scoring a result against a known reference (SSIM, MS-SSIM,
 hole scores): only a synthetic corruption has one (docs/constants.md)."""
 
-WRITING_SECONDS_PER_MEGAPIXEL = 0.25
+WRITING_SECONDS_PER_MEGAPIXEL = 0.15
 """Seconds per frame-megapixel of writing the restored video (H.264) and the small files; the
 side-by-side video and PNG frames add as much again each (docs/constants.md). A time budget
 reserves scoring and writing."""
@@ -58,9 +58,11 @@ METHOD_SECONDS_PER_MEGAPIXEL: dict[str, float] = {
 """Seconds per frame-megapixel of each classical method on the project's 2-core machine
 (``benchmarks/phase_costs.py`` measures them; docs/constants.md)."""
 
-PROPAGATION_SECONDS_PER_MEGAPIXEL = 0.6
-"""One flow-guided propagation inside the hybrid (Telea prefill, flow, completion, chains):
-``benchmarks/propagation_speed.py`` on 250 bikes frames (docs/propagation-speed.md)."""
+PROPAGATION_SECONDS_PER_MEGAPIXEL = 0.45
+"""One flow-guided propagation inside the hybrid (Telea prefill, flow, completion, chains), per
+working megapixel: 0.36 on bikes.mp4 (250 frames, a static rectangle; chains land within a few
+frames) and 0.56 on bigbuckbunny.mp4 at 640x360 (a static scene: most chains run the clip);
+docs/constants.md."""
 
 VALIDATION_PROPAGATION_RATIO = 2.5
 """The validation propagation's seconds over the first propagation's: its holes are about three
@@ -72,7 +74,7 @@ the hole pixels, is most of a propagation on a static rectangle. Measured 2.4-2.
 PREPARATION_SECONDS_PER_MEGAPIXEL = 0.2
 """A neural method's preparation before its first step (Telea prefill, padding, model set-up)."""
 
-READING_SECONDS_PER_MEGAPIXEL = 0.1
+READING_SECONDS_PER_MEGAPIXEL = 0.05
 """Decoding the clip and building its mask or noise."""
 
 

@@ -674,10 +674,11 @@ def propagate_views(
     return HybridClip(real, validation, held_out, time.perf_counter() - started)
 
 
-FUSION_PASS_SECONDS_PER_MEGAPIXEL = 0.25
-"""Seconds per frame-megapixel of one temporal-fusion pass over both fills on reused fields
-(``benchmarks/propagation_speed.py``, docs/constants.md): the first pass's expected cost under
-a deadline, and the planner's. It grows with the holes' area; this is for logo-sized holes."""
+FUSION_PASS_SECONDS_PER_MEGAPIXEL = 0.13
+"""Seconds per frame-megapixel of the default fusion (its fields on both fills, then its passes)
+divided by its four passes: the planner's cost of a pass, and what the first pass is expected to
+take under a deadline (docs/constants.md). It grows with the holes' area; this is for
+logo-sized holes."""
 
 
 @dataclass(frozen=True)
