@@ -95,20 +95,34 @@ class PhaseClock:
         self.phase, self.total = phase, max(int(total), 1)
         self._on_progress, self._should_stop = on_progress, should_stop
         self._started = time.perf_counter()
+        self._first: tuple[float, int] | None = None  # when the first tick came, and its count
         self._reported = float("-inf")
         self.done = 0
 
     def tick(self, frames: int = 1) -> None:
-        """``frames`` more are done: report if due, then raise ``PhaseStopped`` on Stop."""
+        """``frames`` more are done: report if due, then raise ``PhaseStopped`` on Stop.
+
+        The ETA is extrapolated from the frames done since the first tick, so that what a phase
+        does before its first frame (converting the clip, say) does not count as a frame's
+        time: the first tick is not reported unless it is the last (one frame's time, with that
+        set-up in it, once claimed 23 minutes for a 20-second phase)."""
         self.done = min(self.done + frames, self.total)
         now = time.perf_counter()
-        if self._on_progress is not None and (
-            now - self._reported >= REPORT_SECONDS or self.done == self.total
+        if self._first is None:
+            self._first = (now, self.done)
+        first_at, first_done = self._first
+        timed = self.done - first_done
+        if (
+            self._on_progress is not None
+            and (timed > 0 or self.done == self.total)
+            and (now - self._reported >= REPORT_SECONDS or self.done == self.total)
         ):
             self._reported = now
-            elapsed = now - self._started
-            eta = elapsed * (self.total - self.done) / max(self.done, 1)
-            self._on_progress(PhaseProgress(self.phase, self.done, self.total, elapsed, eta))
+            left = self.total - self.done
+            eta = (now - first_at) * left / timed if timed > 0 else 0.0
+            self._on_progress(
+                PhaseProgress(self.phase, self.done, self.total, now - self._started, eta)
+            )
         self.check()
 
     def check(self) -> None:

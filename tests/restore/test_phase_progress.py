@@ -104,10 +104,31 @@ def test_phase_clock_reports_rarely_but_always_the_last_frame() -> None:
     clock = PhaseClock("fusion", 50, seen.append)
     for _ in range(50):
         clock.tick()
-    assert seen[0].done == 1 and seen[-1].done == 50 and len(seen) < 10
+    # The first tick only starts the ETA's clock; the second frame reports.
+    assert seen[0].done == 2 and seen[-1].done == 50 and len(seen) < 10
     stopping = PhaseClock("fusion", 3, None, lambda: True)
     with pytest.raises(PhaseStopped):
         stopping.tick()
+
+
+def test_the_eta_leaves_out_what_came_before_the_first_frame(monkeypatch) -> None:
+    """A phase that spends 0.2 s before its first frame, then 0.01 s a frame: the ETA follows
+    the frames, not the set-up (once 23 minutes were shown for a 20-second phase)."""
+    import restore.progress
+
+    monkeypatch.setattr(restore.progress, "REPORT_SECONDS", 0.0)
+    now = {"t": 0.0}
+    monkeypatch.setattr(restore.progress.time, "perf_counter", lambda: now["t"])
+    seen: list[PhaseProgress] = []
+    clock = PhaseClock("spatial fill", 100, seen.append)
+    now["t"] = 0.2
+    clock.tick()
+    assert seen == []  # one frame's time would be the set-up's
+    for _ in range(9):
+        now["t"] += 0.01
+        clock.tick()
+    assert seen[-1].done == 10 and seen[-1].eta == pytest.approx(0.9)  # 90 frames x 0.01 s
+    assert seen[-1].elapsed == pytest.approx(0.29)
 
 
 def test_the_app_names_each_phase_in_plain_words() -> None:
@@ -177,6 +198,7 @@ def test_stop_during_bm3d_keeps_the_frames_denoised_and_the_rest_as_given() -> N
     assert error(result.restored[:2]) < 0.5 * error(noisy[:2])  # the done frames are denoised
 
 
+@pytest.mark.usefixtures("every_frame_reported")
 @pytest.mark.usefixtures("every_frame_reported")
 def test_stop_during_bm3d_flow_fusion_returns_every_frame_denoised_by_bm3d() -> None:
     from restore.api import restore
@@ -268,7 +290,7 @@ def test_propagation_moves_on_while_its_chains_are_followed(monkeypatch) -> None
 
     monkeypatch.setattr(flow_propagation, "follow_chains", following)
     flow_propagation.propagate(video * (1 - mask), mask, clock=clock)
-    assert [report.done for report in reports] == list(range(1, 13))
+    assert [report.done for report in reports] == list(range(2, 13))  # the first starts the ETA
     assert events == ["chains from 6", "chains from 8"]  # flows: 6, chains: 2 + 3, the end: 1
 
 
