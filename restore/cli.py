@@ -222,9 +222,13 @@ def _print_plan(job, method) -> None:
     budget cannot cover the phases that are not the fit."""
     from restore.estimate import estimate_job
     from restore.io.streaming import probe_video
+    from restore.streamed import wants_chunks
 
     info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    estimate = estimate_job(job, info.num_frames, info.height, info.width, method=method)
+    chunked = wants_chunks(job, neural=method.neural)[0]
+    estimate = estimate_job(
+        job, info.num_frames, info.height, info.width, method=method, chunked=chunked
+    )
     typer.echo(f"plan: {estimate.describe()}", err=True)
     too_small = estimate.budget_too_small()
     if too_small:

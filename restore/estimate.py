@@ -141,13 +141,20 @@ class JobEstimate:
         return text + ")"
 
 
-def finishing_seconds(job: Job, frames: int, height: int, width: int) -> float:
-    """Predicted seconds of the work after the restoration (scores, videos, frames)."""
+def finishing_seconds(
+    job: Job, frames: int, height: int, width: int, *, chunked: bool = False
+) -> float:
+    """Predicted seconds of the work after the restoration (scores, videos, frames); a
+    ``chunked`` run computes SSIM on ``restore.streamed.SSIM_FRAMES`` frames only (its other
+    scores are PSNRs, cheap beside SSIM)."""
     megapixels = frames * height * width / 1e6
     videos = 1.0 + (1.0 if job.compare else 0.0) + (1.0 if job.save_frames else 0.0)
     seconds = WRITING_SECONDS_PER_MEGAPIXEL * megapixels * videos + 1.0
     if has_reference(job):
-        seconds += SCORING_SECONDS_PER_MEGAPIXEL * megapixels
+        from restore.streamed import SSIM_FRAMES  # here: restore.streamed imports the planner
+
+        scored = min(frames, SSIM_FRAMES) if chunked else frames
+        seconds += SCORING_SECONDS_PER_MEGAPIXEL * megapixels * scored / frames
     return seconds
 
 
@@ -188,6 +195,8 @@ def estimate_job(
     width: int,
     measured_step_seconds: float | None = None,
     method: Method | None = None,
+    *,
+    chunked: bool = False,
 ) -> JobEstimate:
     """Every phase of ``job`` on a clip of ``frames`` frames of ``width`` x ``height``.
 
@@ -202,12 +211,14 @@ def estimate_job(
         measured_step_seconds: seconds per step that an earlier run of the same shape measured
             on this machine; None estimates them from the model.
         method: the job's method if looked up already (``restore.methods.get_method``).
+        chunked: the job will run in chunks (``restore.streamed.wants_chunks``): its scoring is
+            the chunked runner's.
     """
     config = job.config
     megapixels = frames * height * width / 1e6
     method = method or get_method(config.method)
     phases = {"reading": READING_SECONDS_PER_MEGAPIXEL * megapixels}
-    finish = finishing_seconds(job, frames, height, width)
+    finish = finishing_seconds(job, frames, height, width, chunked=chunked)
     # Reading and writing see the clip's own pixels; the method works at its working size.
     work = method_work_size(config.work_size, height, width, neural=method.neural)
     work_megapixels = megapixels if work is None else frames * work[0] * work[1] / 1e6

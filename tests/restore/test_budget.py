@@ -205,3 +205,30 @@ def test_the_plan_of_a_network_free_hybrid_names_its_phases_at_the_working_size(
     ]
     too_small = estimate.budget_too_small()
     assert too_small.startswith("the time budget of 1 min is too short for this clip: it needs")
+
+
+def test_a_chunked_run_is_planned_with_the_chunked_scores() -> None:
+    """A chunked run computes SSIM on ``SSIM_FRAMES`` frames only: planning it as a whole clip
+    put 22 minutes of scoring into the plan of a 3000-frame run that took 15 minutes."""
+    from restore.estimate import (
+        SCORING_SECONDS_PER_MEGAPIXEL,
+        WRITING_SECONDS_PER_MEGAPIXEL,
+        estimate_job,
+        finishing_seconds,
+    )
+    from restore.job import Job
+    from restore.methods import method_config
+    from restore.streamed import SSIM_FRAMES
+
+    config = method_config("balanced", "hybrid:network=none", time_budget=1800.0)
+    job = Job(input="clip.mp4", task="inpaint", config=config, mask="boxes")
+    megapixels = 3000 * 272 * 640 / 1e6
+    writing = WRITING_SECONDS_PER_MEGAPIXEL * megapixels + 1.0
+    assert finishing_seconds(job, 3000, 272, 640, chunked=True) == pytest.approx(
+        writing + SCORING_SECONDS_PER_MEGAPIXEL * megapixels * SSIM_FRAMES / 3000
+    )
+    assert finishing_seconds(job, 3000, 272, 640) == pytest.approx(
+        writing + SCORING_SECONDS_PER_MEGAPIXEL * megapixels
+    )
+    assert estimate_job(job, 3000, 272, 640).budget_too_small() is not None
+    assert estimate_job(job, 3000, 272, 640, chunked=True).budget_too_small() is None
