@@ -224,8 +224,9 @@ def _print_plan(job, method) -> None:
     from restore.io.streaming import probe_video
     from restore.streamed import wants_chunks
 
-    info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
-    chunked = wants_chunks(job, neural=method.neural)[0]
+    chunked, info = wants_chunks(job, neural=method.neural)  # info: None if it did not probe
+    if info is None:
+        info = probe_video(job.input, start=job.start, max_frames=job.max_frames, resize=job.resize)
     estimate = estimate_job(
         job, info.num_frames, info.height, info.width, method=method, chunked=chunked
     )

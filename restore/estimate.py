@@ -151,7 +151,9 @@ def finishing_seconds(
     videos = 1.0 + (1.0 if job.compare else 0.0) + (1.0 if job.save_frames else 0.0)
     seconds = WRITING_SECONDS_PER_MEGAPIXEL * megapixels * videos + 1.0
     if has_reference(job):
-        from restore.streamed import SSIM_FRAMES  # here: restore.streamed imports the planner
+        # Imported here: the planner must not pull in the runners (the app and the job data
+        # import it; tests/restore/test_jobs.py checks that it does not).
+        from restore.streamed import SSIM_FRAMES
 
         scored = min(frames, SSIM_FRAMES) if chunked else frames
         seconds += SCORING_SECONDS_PER_MEGAPIXEL * megapixels * scored / frames

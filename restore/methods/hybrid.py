@@ -745,8 +745,6 @@ def fill_network_slot(
     fit_config: FitConfig,
     *,
     deadline: Deadline | None = None,
-    on_progress: Callable[[Any], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
     **fit_arguments: Any,
 ) -> NetworkSlot:
     """Step 3: fits the network (``network="fit"``) or takes a Telea fill instead (``"none"``).
@@ -785,8 +783,6 @@ def fill_network_slot(
         composite_into=(real.frames, real.mask),
         input_holes=input_holes,
         deadline=deadline,
-        on_progress=on_progress,
-        should_stop=should_stop,
         **fit_arguments,
     )
     fills = {
